@@ -1,0 +1,14 @@
+//! Lucid's proving core: Fiat–Shamir transcript, multilinear utilities, sumcheck protocols,
+//! batched WHIR commitments and LogUp-GKR lookups. Prover and verifier of each protocol sit
+//! side by side; the verifier side builds without rayon or the file system.
+//!
+//! | module | what it does |
+//! |---|---|
+//! | [`field`] | base field (Goldilocks) and challenge field (cubic extension) |
+//! | [`transcript`] | Fiat–Shamir: statement first, then labelled messages and challenges |
+
+pub mod field;
+pub mod transcript;
+
+pub use field::{EF, F};
+pub use transcript::{StatementTranscript, Transcript};
