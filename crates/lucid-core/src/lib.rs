@@ -6,8 +6,12 @@
 //! |---|---|
 //! | [`field`] | base field (Goldilocks) and challenge field (cubic extension) |
 //! | [`transcript`] | Fiat–Shamir: statement first, then labelled messages and challenges |
+//! | [`mle`] | multilinear tables: `eq` tables, binding variables, evaluating an MLE at a point |
+//! | [`sumcheck`] | sum-of-products sumcheck (degree ≤ 5) and the ML-shaped protocols on it |
 
 pub mod field;
+pub mod mle;
+pub mod sumcheck;
 pub mod transcript;
 
 pub use field::{EF, F};
