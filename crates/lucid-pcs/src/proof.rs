@@ -1,0 +1,162 @@
+//! What the commitment scheme exchanges: the commitment (root and table lengths), evaluation
+//! claims, the opening proof (serde-serializable), and the prover's retained data.
+
+use lucid_core::field::{EF, F};
+use lucid_core::transcript::{StatementTranscript, Transcript};
+use p3_field::PrimeCharacteristicRing;
+use p3_whir::{WhirProof, WhirProverData};
+use serde::{Deserialize, Serialize};
+
+use crate::error::PcsError;
+use crate::params::{Layout, Mmcs, Whir};
+
+/// The Merkle cap of the stacked codeword (one 4-element Poseidon2 root).
+pub type Root = <Mmcs as p3_commit::Mmcs<F>>::Commitment;
+
+/// A binding commitment to a batch of base-field tables.
+///
+/// It holds the Merkle root and the original length of every table; the verifier derives
+/// the stacked layout and the WHIR configuration from the lengths.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commitment {
+    pub(crate) root: Root,
+    pub(crate) table_lens: Vec<u64>,
+}
+
+impl Commitment {
+    /// Original lengths of the committed tables, in commit order.
+    pub fn table_lens(&self) -> &[u64] {
+        &self.table_lens
+    }
+
+    /// Number of committed tables.
+    pub fn num_tables(&self) -> usize {
+        self.table_lens.len()
+    }
+
+    /// Variables of table `table` (its length rounded up to a power of two), if it exists.
+    pub fn table_variables(&self, table: usize) -> Option<usize> {
+        self.table_lens
+            .get(table)
+            .map(|&len| 64 - len.max(1).saturating_sub(1).leading_zeros() as usize)
+    }
+
+    /// The Merkle root as field elements.
+    pub fn root_elements(&self) -> Vec<F> {
+        self.root.roots().iter().flatten().copied().collect()
+    }
+
+    fn lens_as_field(&self) -> Vec<F> {
+        // Each length is absorbed as two 32-bit limbs so that every u64 is bound injectively.
+        self.table_lens
+            .iter()
+            .flat_map(|&l| [F::from_u64(l & 0xFFFF_FFFF), F::from_u64(l >> 32)])
+            .collect()
+    }
+
+    /// Binds the commitment into a statement (e.g. the committed weights of a verifying key).
+    ///
+    /// # Transcript
+    ///
+    /// Base slices `lucid-pcs/lens` (two 32-bit limbs per table length), then
+    /// `lucid-pcs/root` (the Merkle root, 4 elements). Both methods absorb the same sequence.
+    pub fn observe_statement(&self, transcript: &mut StatementTranscript) {
+        transcript.observe_base_slice(b"lucid-pcs/lens", &self.lens_as_field());
+        transcript.observe_base_slice(b"lucid-pcs/root", &self.root_elements());
+    }
+
+    /// Binds the commitment into a running transcript (a commitment made during a proof,
+    /// before any challenge that depends on it).
+    ///
+    /// # Transcript
+    ///
+    /// Base slices `lucid-pcs/lens` (two 32-bit limbs per table length), then
+    /// `lucid-pcs/root` (the Merkle root, 4 elements). Both methods absorb the same sequence.
+    pub fn observe(&self, transcript: &mut Transcript) {
+        transcript.observe_base_slice(b"lucid-pcs/lens", &self.lens_as_field());
+        transcript.observe_base_slice(b"lucid-pcs/root", &self.root_elements());
+    }
+}
+
+/// A claim `table(point) = value` about the multilinear extension of a committed table.
+///
+/// `point` has one coordinate per variable of the table (its length rounded up to a power of
+/// two, padded with zeros); `point[0]` is the most significant bit of the entry index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvalClaim {
+    /// Index of the table in commit order.
+    pub table: usize,
+    /// Evaluation point, most significant variable first.
+    pub point: Vec<EF>,
+    /// Claimed value of the table's multilinear extension at `point`.
+    pub value: EF,
+}
+
+/// Proof that every claim of one `open` call holds for the committed tables.
+///
+/// The claimed values are not repeated in it: the verifier takes them from its claims.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct OpeningProof {
+    pub(crate) body: ProofBody,
+}
+
+/// The proof of each commitment mode. A hiding mode (HVZK-WHIR) will add a variant here.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) enum ProofBody {
+    /// Plain (non-hiding) WHIR over the stacked tables.
+    Plain(WhirProof<F, EF, Mmcs>),
+}
+
+impl core::fmt::Debug for OpeningProof {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match &self.body {
+            ProofBody::Plain(w) => f
+                .debug_struct("OpeningProof::Plain")
+                .field("rounds", &w.rounds.len())
+                .field("initial_ood_answers", &w.initial_ood_answers.len())
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// Prover-side data kept between `commit` and `open`: the tables, the codeword and its
+/// Merkle tree. An opening consumes it; clone it to open the same commitment again.
+#[derive(Clone)]
+pub struct ProverData {
+    pub(crate) whir: std::sync::Arc<Whir>,
+    pub(crate) data: WhirProverData<F, EF, Mmcs, Layout>,
+    pub(crate) commitment: Commitment,
+}
+
+impl ProverData {
+    /// The commitment this data opens.
+    pub fn commitment(&self) -> &Commitment {
+        &self.commitment
+    }
+}
+
+impl core::fmt::Debug for ProverData {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ProverData")
+            .field("commitment", &self.commitment)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks what a verifier can check about a commitment before using it.
+pub(crate) fn check_commitment(commitment: &Commitment) -> Result<(), PcsError> {
+    let roots = commitment.root.roots().len();
+    if roots != 1 {
+        return Err(PcsError::MalformedCommitment {
+            expected: 1,
+            got: roots,
+        });
+    }
+    if commitment.table_lens.is_empty() {
+        return Err(PcsError::NoTables);
+    }
+    if let Some(table) = commitment.table_lens.iter().position(|&l| l == 0) {
+        return Err(PcsError::EmptyTable { table });
+    }
+    Ok(())
+}

@@ -1,0 +1,310 @@
+//! Commit a batch of tables under one WHIR root; prove and verify any number of evaluation
+//! claims on them with a single WHIR opening.
+//!
+//! The tables are stacked into one multilinear polynomial by `p3-sumcheck`'s layout (largest
+//! table first, each in its own slot addressed by Boolean selector variables), so that a claim
+//! about one table is a claim about the stacked polynomial at a point whose selector
+//! coordinates are Boolean. WHIR batches every claim with random powers and proves them all in
+//! one run; the proof size and verifier cost grow only logarithmically with the data, and the
+//! claim count adds one batching power each.
+
+use std::sync::Arc;
+
+use lucid_core::field::{EF, F};
+use lucid_core::transcript::{Transcript, new_challenger};
+use p3_commit::MultilinearPcs;
+use p3_field::PrimeCharacteristicRing;
+use p3_matrix::dense::RowMajorMatrix;
+use p3_multilinear_util::point::Point;
+use p3_sumcheck::layout::{Layout as _, Table};
+use p3_sumcheck::{OpeningBatch, OpeningProtocol, PrescribedPointPcs, TableShape, TableSpec};
+use p3_whir::PcsProof;
+
+use crate::error::PcsError;
+use crate::params::{
+    Dft, Layout, Mmcs, PcsParams, SecurityReport, Whir, new_mmcs, stacked_shape, table_variables,
+};
+use crate::proof::{Commitment, EvalClaim, OpeningProof, ProofBody, ProverData, check_commitment};
+
+/// The commitment scheme: parameters plus the Merkle hasher.
+#[derive(Clone)]
+pub struct CommitmentScheme {
+    params: PcsParams,
+    mmcs: Mmcs,
+}
+
+impl core::fmt::Debug for CommitmentScheme {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CommitmentScheme")
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The public part of an opening: which table each WHIR batch opens and at which point.
+struct Schedule {
+    protocol: OpeningProtocol,
+    /// Stacked-frame points (padded tables get leading zero coordinates), in protocol order.
+    points: Vec<Point<EF>>,
+    /// `order[j]` = index in the caller's claim list of the `j`-th opened batch.
+    order: Vec<usize>,
+}
+
+impl CommitmentScheme {
+    /// A scheme with the given parameters.
+    pub fn new(params: PcsParams) -> Self {
+        Self {
+            params,
+            mmcs: new_mmcs(),
+        }
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &PcsParams {
+        &self.params
+    }
+
+    /// Security of one opening of `num_claims` claims on tables of the given lengths.
+    pub fn security(
+        &self,
+        table_lens: &[usize],
+        num_claims: usize,
+    ) -> Result<SecurityReport, PcsError> {
+        self.params.security(table_lens, num_claims)
+    }
+
+    /// The WHIR instance for tables of the given variables, and the tables' committed arities.
+    fn whir_for(&self, table_vars: &[usize]) -> Result<(Whir, Vec<usize>, usize), PcsError> {
+        let (committed, num_variables) = stacked_shape(table_vars, self.params.folding_factor)?;
+        let (config, _) = self.params.whir_config(num_variables)?;
+        let dft = Dft::new(1 << config.max_fft_size());
+        Ok((
+            Whir::new(config, dft, self.mmcs.clone()),
+            committed,
+            num_variables,
+        ))
+    }
+
+    /// Commits to `tables` (any lengths ≥ 1; each is zero-padded to a power of two).
+    ///
+    /// Nothing enters a transcript here: bind the returned commitment with
+    /// [`Commitment::observe`] or [`Commitment::observe_statement`] before drawing any
+    /// challenge that a later claim on it depends on.
+    pub fn commit(&self, tables: Vec<Vec<F>>) -> Result<(Commitment, ProverData), PcsError> {
+        if tables.is_empty() {
+            return Err(PcsError::NoTables);
+        }
+        if let Some(table) = tables.iter().position(Vec::is_empty) {
+            return Err(PcsError::EmptyTable { table });
+        }
+        let table_lens: Vec<u64> = tables.iter().map(|t| t.len() as u64).collect();
+        let table_vars: Vec<usize> = tables.iter().map(|t| table_variables(t.len())).collect();
+        let (whir, _, num_variables) = self.whir_for(&table_vars)?;
+
+        let tables: Vec<Table<F>> = tables
+            .into_iter()
+            .zip(&table_vars)
+            .map(|(mut values, &vars)| {
+                values.resize(1 << vars, F::ZERO);
+                Table::new(RowMajorMatrix::new(values, 1 << vars))
+            })
+            .collect();
+        let witness = Layout::new_witness(tables, self.params.folding_factor);
+        if witness.num_variables() != num_variables {
+            // Our planner and the layout's disagree: a bug, not an input error.
+            return Err(PcsError::ParameterMismatch);
+        }
+        // WHIR's commit binds the root into the challenger it is given; ours binds it through
+        // `Commitment::observe`, so a scratch challenger receives WHIR's binding.
+        let (root, data) = whir.commit(witness, &mut new_challenger())?;
+        let commitment = Commitment { root, table_lens };
+        Ok((
+            commitment.clone(),
+            ProverData {
+                whir: Arc::new(whir),
+                data,
+                commitment,
+            },
+        ))
+    }
+
+    /// Checks the claims against the commitment's shapes and orders them by table.
+    fn schedule(
+        &self,
+        commitment: &Commitment,
+        claims: &[EvalClaim],
+    ) -> Result<Schedule, PcsError> {
+        let num_tables = commitment.num_tables();
+        let folding = self.params.folding_factor;
+        let mut per_table: Vec<Vec<usize>> = vec![Vec::new(); num_tables];
+        for (i, claim) in claims.iter().enumerate() {
+            let vars = commitment
+                .table_variables(claim.table)
+                .ok_or(PcsError::NoSuchTable {
+                    claim: i,
+                    table: claim.table,
+                    num_tables,
+                })?;
+            if claim.point.len() != vars {
+                return Err(PcsError::PointArity {
+                    claim: i,
+                    table: claim.table,
+                    expected: vars,
+                    got: claim.point.len(),
+                });
+            }
+            per_table[claim.table].push(i);
+        }
+        let mut specs = Vec::with_capacity(num_tables);
+        let mut points = Vec::with_capacity(claims.len());
+        let mut order = Vec::with_capacity(claims.len());
+        for (table, claim_ids) in per_table.into_iter().enumerate() {
+            let vars = commitment.table_variables(table).unwrap_or(0);
+            let committed_vars = vars.max(folding);
+            specs.push(TableSpec::new(
+                TableShape::new(committed_vars, 1),
+                claim_ids
+                    .iter()
+                    .map(|_| OpeningBatch::new(vec![0], Vec::new()))
+                    .collect(),
+            ));
+            for &i in &claim_ids {
+                // Padding appends zeros after the table, i.e. adds leading (most significant)
+                // variables that are 0 on the table's entries.
+                let mut coords = vec![EF::ZERO; committed_vars - vars];
+                coords.extend_from_slice(&claims[i].point);
+                points.push(Point::new(coords));
+            }
+            order.extend(claim_ids);
+        }
+        Ok(Schedule {
+            protocol: OpeningProtocol::new(specs),
+            points,
+            order,
+        })
+    }
+
+    /// Checks that this opening reaches the security target.
+    fn check_security(&self, whir: &Whir, protocol: &OpeningProtocol) -> Result<(), PcsError> {
+        let achieved = whir
+            .prescribed_security(protocol)
+            .map_or(0.0, |s| s.error().bits());
+        if achieved < self.params.security_bits as f64 {
+            return Err(PcsError::InsufficientSecurity {
+                target: self.params.security_bits,
+                achieved,
+            });
+        }
+        Ok(())
+    }
+
+    /// Proves every claim in `claims` about the tables behind `data`, in one WHIR opening.
+    ///
+    /// The claims' points must already be fixed by the transcript (drawn after the commitment
+    /// was bound); the values are the prover's messages.
+    ///
+    /// # Transcript
+    ///
+    /// 1. label `lucid-pcs/open`; base slice `lucid-pcs/claims`: the claim count, then each
+    ///    claim's table index;
+    /// 2. for each claim in the caller's order: ext slices `lucid-pcs/point` and
+    ///    `lucid-pcs/value`;
+    /// 3. WHIR's own messages (opened values in table order, out-of-domain answers, sumcheck
+    ///    rounds, Merkle roots, proof-of-work witnesses, queries), driven on
+    ///    [`Transcript::challenger_mut`].
+    pub fn open(
+        &self,
+        data: ProverData,
+        claims: &[EvalClaim],
+        transcript: &mut Transcript,
+    ) -> Result<OpeningProof, PcsError> {
+        let ProverData {
+            whir,
+            data,
+            commitment,
+        } = data;
+        if whir.params().folding_factor.at_round(0) != self.params.folding_factor
+            || whir.params().pow_bits != self.params.pow_bits
+            || whir.params().starting_log_inv_rate != self.params.starting_log_inv_rate
+            || whir.params().soundness_type != self.params.assumption
+        {
+            return Err(PcsError::ParameterMismatch);
+        }
+        let schedule = self.schedule(&commitment, claims)?;
+        self.check_security(&whir, &schedule.protocol)?;
+        bind_claims(claims, transcript);
+        let proof = whir.open_at(
+            data,
+            &schedule.protocol,
+            &schedule.points,
+            transcript.challenger_mut(),
+        )?;
+        for (evals, &i) in proof.evals.iter().zip(&schedule.order) {
+            if evals.current().first() != Some(&claims[i].value) {
+                return Err(PcsError::WrongClaimedValue {
+                    claim: i,
+                    table: claims[i].table,
+                });
+            }
+        }
+        Ok(OpeningProof {
+            body: ProofBody::Plain(proof.whir),
+        })
+    }
+
+    /// Verifies that every claim holds for the tables behind `commitment`.
+    ///
+    /// # Transcript
+    ///
+    /// The same as [`CommitmentScheme::open`].
+    pub fn verify(
+        &self,
+        commitment: &Commitment,
+        claims: &[EvalClaim],
+        proof: &OpeningProof,
+        transcript: &mut Transcript,
+    ) -> Result<(), PcsError> {
+        check_commitment(commitment)?;
+        let table_vars: Vec<usize> = (0..commitment.num_tables())
+            .map(|t| commitment.table_variables(t).unwrap_or(0))
+            .collect();
+        let (committed, num_variables) = stacked_shape(&table_vars, self.params.folding_factor)?;
+        let (config, _) = self.params.whir_config(num_variables)?;
+        let whir = Whir::new(config, Dft::default(), self.mmcs.clone());
+        debug_assert_eq!(committed.len(), commitment.num_tables());
+
+        let schedule = self.schedule(commitment, claims)?;
+        self.check_security(&whir, &schedule.protocol)?;
+        bind_claims(claims, transcript);
+        let ProofBody::Plain(whir_proof) = &proof.body;
+        let pcs_proof = PcsProof {
+            whir: whir_proof.clone(),
+            evals: schedule
+                .order
+                .iter()
+                .map(|&i| OpeningBatch::new(vec![claims[i].value], Vec::new()))
+                .collect(),
+        };
+        whir.verify_at(
+            &commitment.root,
+            &pcs_proof,
+            &schedule.protocol,
+            &schedule.points,
+            transcript.challenger_mut(),
+        )?;
+        Ok(())
+    }
+}
+
+/// Binds the claims (tables, points, values) before WHIR starts.
+fn bind_claims(claims: &[EvalClaim], transcript: &mut Transcript) {
+    transcript.label(b"lucid-pcs/open");
+    let mut header = Vec::with_capacity(claims.len() + 1);
+    header.push(F::from_u64(claims.len() as u64));
+    header.extend(claims.iter().map(|c| F::from_u64(c.table as u64)));
+    transcript.observe_base_slice(b"lucid-pcs/claims", &header);
+    for claim in claims {
+        transcript.observe_ext_slice(b"lucid-pcs/point", &claim.point);
+        transcript.observe_ext(b"lucid-pcs/value", claim.value);
+    }
+}
