@@ -1,6 +1,175 @@
-//! The `lucid` command-line tool.
+//! The `lucid` command-line tool: compile an ONNX model, prove an inference, verify a proof,
+//! inspect models, run the conformance suite and the demo.
 
-fn main() {
-    eprintln!("lucid: no commands yet");
-    std::process::exit(2);
+mod commands;
+mod io;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand, ValueEnum};
+use lucid_proof::Visibility;
+use tracing_subscriber::EnvFilter;
+
+/// Zero-knowledge proofs of machine-learning inference.
+#[derive(Debug, Parser)]
+#[command(name = "lucid", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum VisibilityArg {
+    Public,
+    Private,
+}
+
+impl From<VisibilityArg> for Visibility {
+    fn from(v: VisibilityArg) -> Self {
+        match v {
+            VisibilityArg::Public => Visibility::Public,
+            VisibilityArg::Private => Visibility::Private,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compile an ONNX model: writes DIR/model.lucid (prover artifact) and DIR/model.vk.
+    Compile {
+        /// The ONNX model.
+        model: PathBuf,
+        /// Output directory.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Calibration data: EZKL-style input file, samples concatenated per input.
+        #[arg(long)]
+        calibration: Option<PathBuf>,
+        /// An input file (fixes symbolic dimensions; calibration when --calibration is absent).
+        /// Defaults to input.json beside the model.
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Bit width of activations and weights.
+        #[arg(long, default_value_t = 16)]
+        bits: u32,
+        /// Whether the input is part of the public statement.
+        #[arg(long, value_enum, default_value_t = VisibilityArg::Private)]
+        input_visibility: VisibilityArg,
+    },
+    /// Prove one inference: writes the proof and prints the outputs.
+    Prove {
+        /// The prover artifact (DIR/model.lucid).
+        artifact: PathBuf,
+        /// The input file (EZKL-style input.json).
+        input: PathBuf,
+        /// Where to write the proof.
+        #[arg(short, long)]
+        out: PathBuf,
+    },
+    /// Verify a proof: prints `verified` and the public outputs, or why not (exit code 1).
+    Verify {
+        /// The verifying key (DIR/model.vk).
+        vk: PathBuf,
+        /// The proof.
+        proof: PathBuf,
+        /// Check that the proof's public input is this input file's.
+        #[arg(long)]
+        input: Option<PathBuf>,
+    },
+    /// List a model's operators, shapes, parameter and MAC counts and unsupported nodes.
+    Inspect {
+        /// An ONNX model or a compiled DIR/model.lucid.
+        model: PathBuf,
+        /// An input file to fix symbolic dimensions.
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// Also list every node.
+        #[arg(long)]
+        nodes: bool,
+    },
+    /// Compile, prove and verify the shipped demo model, timing each step.
+    Demo {
+        /// Working directory (default: a fresh temporary directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Run the conformance suite: import, quantize, integer run and accuracy per model.
+    Conformance {
+        /// The suite's folder (one sub-folder per model with network.onnx and input.json).
+        #[arg(default_value = "../shared/conformance/ezkl-examples")]
+        dir: PathBuf,
+        /// Bit width of activations and weights.
+        #[arg(long, default_value_t = 16)]
+        bits: u32,
+        /// Only models whose folder name contains this.
+        #[arg(long)]
+        only: Option<String>,
+    },
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Compile {
+            model,
+            out,
+            calibration,
+            input,
+            bits,
+            input_visibility,
+        } => {
+            let input = input.or_else(|| commands::compile::default_input(&model));
+            let c = commands::compile::run(&commands::compile::CompileOptions {
+                model,
+                out: out.clone(),
+                calibration,
+                input,
+                bits,
+                input_visibility: input_visibility.into(),
+            })?;
+            println!("model digest {}", c.digest);
+            println!(
+                "wrote {} ({} B) and {} ({} B)",
+                out.join("model.lucid").display(),
+                c.sizes.0,
+                out.join("model.vk").display(),
+                c.sizes.1
+            );
+            Ok(())
+        }
+        Command::Prove {
+            artifact,
+            input,
+            out,
+        } => commands::prove::run(&artifact, &input, &out),
+        Command::Verify { vk, proof, input } => {
+            commands::verify::run(&vk, &proof, input.as_deref())
+        }
+        Command::Inspect {
+            model,
+            input,
+            nodes,
+        } => commands::inspect::run(&model, input.as_deref(), nodes),
+        Command::Demo { dir } => commands::demo::run(dir),
+        Command::Conformance { dir, bits, only } => {
+            commands::conformance::run(&dir, bits, only.as_deref()).map(|_| ())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("LUCID_LOG").unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

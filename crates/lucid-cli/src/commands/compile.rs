@@ -1,0 +1,155 @@
+//! `lucid compile`: ONNX model → quantized graph → prover artifact and verifying key, with the
+//! accuracy of the quantized model against tract's float run on the calibration samples.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use lucid_model::accuracy::{TensorAccuracy, output_accuracy};
+use lucid_model::input::InputFile;
+use lucid_model::int_eval;
+use lucid_model::quant::{QGraph, QuantConfig, quantize_with_inputs};
+use lucid_model::tensor::Value;
+use lucid_onnx::Imported;
+use lucid_proof::{ProofParams, ProverKey, Visibility};
+
+use crate::io;
+
+/// Most calibration samples used for the accuracy report.
+const ACCURACY_SAMPLES: usize = 16;
+
+/// Options of `lucid compile`.
+#[derive(Debug, Clone)]
+pub struct CompileOptions {
+    /// The ONNX model.
+    pub model: PathBuf,
+    /// Output directory.
+    pub out: PathBuf,
+    /// Calibration file (samples concatenated per input); defaults to the input file.
+    pub calibration: Option<PathBuf>,
+    /// An input file (fixes symbolic dimensions; calibrates when no calibration file is given).
+    pub input: Option<PathBuf>,
+    /// Activation and weight bit width.
+    pub bits: u32,
+    /// Input visibility.
+    pub input_visibility: Visibility,
+}
+
+/// What compiling produced.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The prover artifact.
+    pub pk: ProverKey,
+    /// The key digest.
+    pub digest: String,
+    /// Sizes of model.lucid and model.vk.
+    pub sizes: (usize, usize),
+}
+
+/// The model's calibration samples as single-sample input files.
+pub fn calibration_samples(imported: &Imported, file: &InputFile) -> Result<Vec<InputFile>> {
+    let names: Vec<&str> = imported.inputs.iter().map(|i| i.name.as_str()).collect();
+    let sizes: Vec<usize> = imported
+        .inputs
+        .iter()
+        .map(|i| i.shape.iter().product())
+        .collect();
+    io::split_samples(file, &names, &sizes)
+}
+
+/// Quantizes an imported model on calibration samples and measures its accuracy against tract.
+pub fn quantize(
+    imported: &Imported,
+    samples: &[InputFile],
+    config: &QuantConfig,
+) -> Result<(QGraph, Vec<TensorAccuracy>)> {
+    let values: Vec<Vec<Value>> = samples
+        .iter()
+        .map(|s| imported.input_values(s))
+        .collect::<Result<_, _>>()?;
+    let q = quantize_with_inputs(&imported.graph, &values, config)?;
+    let mut worst: Vec<TensorAccuracy> = Vec::new();
+    for (s, v) in samples.iter().zip(&values).take(ACCURACY_SAMPLES) {
+        let reference: Vec<Value> = imported.reference(s)?.into_iter().map(Value::F32).collect();
+        let run = int_eval::run(&q, v)?;
+        let acc = output_accuracy(&q, &reference, &run.outputs);
+        if worst.is_empty() {
+            worst = acc;
+        } else {
+            for (w, a) in worst.iter_mut().zip(acc) {
+                w.max_abs_error = w.max_abs_error.max(a.max_abs_error);
+                w.mean_abs_error = w.mean_abs_error.max(a.mean_abs_error);
+                w.mean_rel_error = w.mean_rel_error.max(a.mean_rel_error);
+                w.argmax_agreement = match (w.argmax_agreement, a.argmax_agreement) {
+                    (Some(x), Some(y)) => Some(x.min(y)),
+                    (x, y) => x.or(y),
+                };
+            }
+        }
+    }
+    Ok((q, worst))
+}
+
+/// Prints an accuracy table.
+pub fn print_accuracy(acc: &[TensorAccuracy], samples: usize) {
+    println!(
+        "accuracy vs float (worst of {} sample(s)):",
+        samples.min(ACCURACY_SAMPLES)
+    );
+    for a in acc {
+        let argmax = a
+            .argmax_agreement
+            .map(|x| format!(", argmax agreement {:.1}%", 100.0 * x))
+            .unwrap_or_default();
+        println!(
+            "  {:<20} max abs err {:.3e}, mean rel err {:.3}%{}",
+            a.name,
+            a.max_abs_error,
+            100.0 * a.mean_rel_error,
+            argmax
+        );
+    }
+}
+
+/// Runs `lucid compile`.
+pub fn run(opts: &CompileOptions) -> Result<Compiled> {
+    let start = Instant::now();
+    let input = opts.input.as_deref().map(io::read_input).transpose()?;
+    let calibration = opts
+        .calibration
+        .as_deref()
+        .map(io::read_input)
+        .transpose()?;
+    let shapes_from = input.as_ref().or(calibration.as_ref());
+    let imported = lucid_onnx::load(&opts.model, shapes_from)
+        .with_context(|| format!("importing {}", opts.model.display()))?;
+    let calib_file = calibration.as_ref().or(input.as_ref()).context(
+        "no calibration data: give --calibration FILE.json or --input FILE.json (or put input.json beside the model)",
+    )?;
+    let samples = calibration_samples(&imported, calib_file)?;
+    let config = QuantConfig {
+        act_bits: opts.bits,
+        weight_bits: opts.bits,
+        ..QuantConfig::default()
+    };
+    let (q, accuracy) = quantize(&imported, &samples, &config)?;
+    let pk = lucid_proof::compile(q, opts.input_visibility, ProofParams::default())?;
+    std::fs::create_dir_all(&opts.out)
+        .with_context(|| format!("cannot create {}", opts.out.display()))?;
+    let pk_size = io::write_prover_key(&opts.out.join("model.lucid"), &pk)?;
+    let vk_size = io::write_verifying_key(&opts.out.join("model.vk"), &pk.vk)?;
+    let digest = pk.vk.digest_hex()?;
+    tracing::info!(elapsed = ?start.elapsed(), "compiled");
+    print_accuracy(&accuracy, samples.len());
+    Ok(Compiled {
+        pk,
+        digest,
+        sizes: (pk_size, vk_size),
+    })
+}
+
+/// The default input file beside a model (`input.json` in the same folder), if any.
+pub fn default_input(model: &Path) -> Option<PathBuf> {
+    let p = model.parent()?.join("input.json");
+    p.exists().then_some(p)
+}

@@ -1,0 +1,143 @@
+//! `lucid conformance`: for every model folder of the conformance suite, import, quantize,
+//! run in integers, compare with tract's float run and check that the prover can plan a proof.
+//! Prints one row per model and a summary.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use lucid_model::quant::QuantConfig;
+use lucid_proof::Visibility;
+use lucid_proof::graph::plan::Plan;
+
+use super::compile::{calibration_samples, quantize};
+use crate::io;
+
+/// What was measured on one model.
+#[derive(Debug)]
+pub struct Measured {
+    /// Worst mean relative error over the outputs.
+    pub rel: f64,
+    /// Worst max abs error over the outputs.
+    pub abs: f64,
+    /// Worst argmax agreement, for classifier-like outputs.
+    pub argmax: Option<f64>,
+    /// Whether every output meets the accuracy rule.
+    pub passes: bool,
+    /// Whether the prover can plan the model (or why not).
+    pub provable: Result<(), String>,
+}
+
+/// The outcome for one model.
+#[derive(Debug)]
+pub struct Row {
+    /// Folder name.
+    pub model: String,
+    /// The measurements, or why the model was refused.
+    pub result: Result<Measured, String>,
+}
+
+fn one(dir: &Path, bits: u32) -> Result<Measured> {
+    let input = io::read_input(&dir.join("input.json"))?;
+    let imported = lucid_onnx::load(&dir.join("network.onnx"), Some(&input))?;
+    let samples = calibration_samples(&imported, &input)?;
+    let config = QuantConfig {
+        act_bits: bits,
+        weight_bits: bits,
+        ..QuantConfig::default()
+    };
+    let (q, acc) = quantize(&imported, &samples, &config)?;
+    let rel = acc.iter().map(|a| a.mean_rel_error).fold(0.0, f64::max);
+    let abs = acc.iter().map(|a| a.max_abs_error).fold(0.0, f64::max);
+    let argmax = acc
+        .iter()
+        .filter_map(|a| a.argmax_agreement)
+        .reduce(f64::min);
+    let passes = acc.iter().all(|a| a.passes(0.01, 0.01));
+    let provable = Plan::new(&q, Visibility::Private)
+        .map(|_| ())
+        .map_err(|e| e.to_string());
+    Ok(Measured {
+        rel,
+        abs,
+        argmax,
+        passes,
+        provable,
+    })
+}
+
+/// Runs the suite under `root`.
+pub fn run(root: &Path, bits: u32, only: Option<&str>) -> Result<Vec<Row>> {
+    let mut dirs: Vec<_> = std::fs::read_dir(root)
+        .with_context(|| format!("cannot read the conformance suite at {}", root.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("network.onnx").exists())
+        .filter(|p| {
+            only.is_none_or(|o| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().contains(o))
+            })
+        })
+        .collect();
+    dirs.sort();
+    println!(
+        "{:<28} {:<6} {:>10} {:>11} {:>7}  proof plan / error",
+        "model", "status", "rel err", "max abs", "argmax"
+    );
+    let mut rows = Vec::new();
+    for dir in dirs {
+        let model = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let outcome = catch_unwind(AssertUnwindSafe(|| one(&dir, bits)))
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error (panic)")));
+        match &outcome {
+            Ok(m) => println!(
+                "{:<28} {:<6} {:>9.4}% {:>11.3e} {:>7}  {}",
+                model,
+                if m.passes { "ok" } else { "INACC" },
+                m.rel * 100.0,
+                m.abs,
+                m.argmax
+                    .map(|a| format!("{:.0}%", a * 100.0))
+                    .unwrap_or_else(|| "-".into()),
+                match &m.provable {
+                    Ok(()) => "provable".to_string(),
+                    Err(e) => e.clone(),
+                }
+            ),
+            Err(e) => println!(
+                "{model:<28} {:<6} {}",
+                "REFUSED",
+                format!("{e:#}").replace('\n', " ")
+            ),
+        }
+        rows.push(Row {
+            model,
+            result: outcome.map_err(|e| format!("{e:#}")),
+        });
+    }
+    let passing: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.result.as_ref().is_ok_and(|m| m.passes))
+        .collect();
+    let provable = rows
+        .iter()
+        .filter(|r| r.result.as_ref().is_ok_and(|m| m.provable.is_ok()))
+        .count();
+    println!(
+        "\n{}/{} models run in integers within 1% relative (or 0.01 absolute) error with full argmax agreement; {provable} can be proved today",
+        passing.len(),
+        rows.len()
+    );
+    let failing: Vec<&str> = rows
+        .iter()
+        .filter(|r| !r.result.as_ref().is_ok_and(|m| m.passes))
+        .map(|r| r.model.as_str())
+        .collect();
+    if !failing.is_empty() {
+        println!("not passing: {}", failing.join(", "));
+    }
+    Ok(rows)
+}

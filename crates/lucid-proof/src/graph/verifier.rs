@@ -1,0 +1,332 @@
+//! The graph verifier: replays the prover's transcript from the verifying key and the proof,
+//! checks every lookup, requantization identity, layer protocol and commitment opening, and
+//! evaluates public tensors itself. It needs no weights and never panics on a malformed proof.
+
+use lucid_core::mle::EvalClaim;
+use lucid_core::sumcheck::batch::{self, PolyClaim};
+use lucid_lookup::{LookupLayout, verify_lookups};
+use lucid_model::quant::QOp;
+use lucid_model::tensor::Tensor;
+
+use crate::error::ProofError;
+use crate::graph::lookups::{self as lk, Target};
+use crate::graph::plan::{Role, Visibility};
+use crate::graph::proof::{Claims, Proof};
+use crate::graph::prover::requant_input_eval;
+use crate::graph::statement::{
+    Settlement, WitnessLayout, pcs_claim, public_eval, start_transcript,
+};
+use crate::key::VerifyingKey;
+use crate::layers;
+use crate::layout::PaddedShape;
+
+fn rejected(at: impl Into<String>, reason: impl Into<String>) -> ProofError {
+    ProofError::Rejected {
+        at: at.into(),
+        reason: reason.into(),
+    }
+}
+
+fn malformed(what: impl Into<String>) -> ProofError {
+    ProofError::Malformed(what.into())
+}
+
+/// Checks the statement's tensors against the key's shapes.
+fn check_statement(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
+    let graph = &vk.graph;
+    let want_inputs = match vk.input_visibility {
+        Visibility::Public => graph.inputs.len(),
+        Visibility::Private => 0,
+    };
+    if proof.public_inputs.len() != want_inputs {
+        return Err(ProofError::Statement(format!(
+            "expected {want_inputs} public inputs, the proof has {}",
+            proof.public_inputs.len()
+        )));
+    }
+    for (input, t) in graph.inputs.iter().zip(&proof.public_inputs) {
+        if t.shape() != graph.nodes[input.node].shape.as_slice() {
+            return Err(ProofError::Statement(format!(
+                "input '{}' has shape {:?}, the key says {:?}",
+                input.name,
+                t.shape(),
+                graph.nodes[input.node].shape
+            )));
+        }
+    }
+    if proof.outputs.len() != graph.outputs.len() {
+        return Err(ProofError::Statement(format!(
+            "expected {} outputs, the proof has {}",
+            graph.outputs.len(),
+            proof.outputs.len()
+        )));
+    }
+    for (o, t) in graph.outputs.iter().zip(&proof.outputs) {
+        if t.shape() != graph.nodes[o.node].shape.as_slice() {
+            return Err(ProofError::Statement(format!(
+                "output '{}' has shape {:?}, the key says {:?}",
+                o.name,
+                t.shape(),
+                graph.nodes[o.node].shape
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Verifies `proof` against `vk`. On success the proof's outputs (and public inputs) are
+/// exactly what the committed model computes.
+///
+/// # Transcript
+/// As the prover: the statement ([`start_transcript`]), the witness commitment, the lookup
+/// argument, per requantization `sample_ext_vec(b"requant/point")` and `requant/evals`, per
+/// output `sample_ext_vec(b"output/point")`, the layer proofs in reverse node order (each
+/// preceded by its batching sumcheck when it has several claims), then the witness and weights
+/// openings.
+pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
+    let graph = &vk.graph;
+    let plan = vk.plan()?;
+    let scheme = vk.params.scheme();
+    check_statement(vk, proof)?;
+    let mut t = start_transcript(vk, &proof.public_inputs, &proof.outputs)?;
+    let shape = |n: usize| PaddedShape::new(&graph.nodes[n].shape);
+
+    let lookups = lk::lookups(graph, &plan)?;
+    let shapes = lk::shapes(&lookups);
+    let mult_lens = if lookups.is_empty() {
+        Vec::new()
+    } else {
+        LookupLayout::new(&shapes)?
+            .tables
+            .iter()
+            .map(|t| t.size())
+            .collect()
+    };
+    let layout = WitnessLayout::new(&plan, mult_lens);
+    let expected_lens: Vec<u64> = layout
+        .table_lens(graph)
+        .into_iter()
+        .map(|l| l as u64)
+        .collect();
+    match (&proof.witness, expected_lens.is_empty()) {
+        (Some(c), false) => {
+            if c.table_lens() != expected_lens.as_slice() {
+                return Err(malformed(format!(
+                    "the witness commitment has tables of lengths {:?}, the key requires {:?}",
+                    c.table_lens(),
+                    expected_lens
+                )));
+            }
+            c.observe(&mut t);
+        }
+        (None, true) => {}
+        (Some(_), true) => return Err(malformed("a witness commitment where none is expected")),
+        (None, false) => return Err(malformed("the witness commitment is missing")),
+    }
+
+    let mut claims = Claims::new(graph.nodes.len());
+    let mut settle = Settlement::default();
+
+    match (&proof.lookups, lookups.is_empty()) {
+        (Some(lp), false) => {
+            let out = verify_lookups(&shapes, lp, &mut t)?;
+            if out.columns.len() != lookups.len() {
+                return Err(malformed("lookup claims do not match the lookups"));
+            }
+            for (l, cc) in lookups.iter().zip(&out.columns) {
+                if cc.column_evals.len() != l.columns.len() {
+                    return Err(malformed("lookup column claims do not match the columns"));
+                }
+                for (c, &v) in l.columns.iter().zip(&cc.column_evals) {
+                    let (target, point, value) = lk::undo_column(c, &cc.point, v, shape);
+                    match target {
+                        Target::Tensor(n) => claims.on_node[n].push(EvalClaim::new(point, value)),
+                        Target::Limb(n, l) => {
+                            claims.on_limb.push((n, l, EvalClaim::new(point, value)))
+                        }
+                    }
+                }
+            }
+            for (j, m) in out.multiplicities.iter().enumerate() {
+                settle.witness.push(lucid_pcs::EvalClaim {
+                    table: layout.multiplicity_table(j),
+                    point: m.point.clone(),
+                    value: m.value,
+                });
+            }
+        }
+        (None, true) => {}
+        (Some(_), true) => return Err(malformed("a lookup proof where none is expected")),
+        (None, false) => return Err(malformed("the lookup proof is missing")),
+    }
+
+    let mut requant = proof.requant.iter();
+    for (id, role) in plan.roles.iter().enumerate() {
+        let Role::Requant { limbs: m, .. } = role else {
+            continue;
+        };
+        let ev = requant
+            .next()
+            .ok_or_else(|| malformed("fewer requantization openings than requantizations"))?;
+        if ev.limbs.len() != *m {
+            return Err(malformed(format!(
+                "node '{}': {} remainder limbs, expected {m}",
+                graph.nodes[id].name,
+                ev.limbs.len()
+            )));
+        }
+        let r = t.sample_ext_vec(b"requant/point", shape(id).num_vars());
+        let mut msg = vec![ev.output];
+        msg.extend(&ev.limbs);
+        t.observe_ext_slice(b"requant/evals", &msg);
+        let x_value = requant_input_eval(graph, id, ev.output, &ev.limbs);
+        claims.on_node[graph.nodes[id].inputs[0]].push(EvalClaim::new(r.clone(), x_value));
+        claims.on_node[id].push(EvalClaim::new(r.clone(), ev.output));
+        for (i, &l) in ev.limbs.iter().enumerate() {
+            claims.on_limb.push((id, i, EvalClaim::new(r.clone(), l)));
+        }
+    }
+    if requant.next().is_some() {
+        return Err(malformed(
+            "more requantization openings than requantizations",
+        ));
+    }
+
+    for (o, tensor) in graph.outputs.iter().zip(&proof.outputs) {
+        let r = t.sample_ext_vec(b"output/point", shape(o.node).num_vars());
+        let v = public_eval(&graph.nodes[o.node].shape, tensor, &r)?;
+        claims.on_node[o.node].push(EvalClaim::new(r, v));
+    }
+
+    let mut layer_proofs = proof.layers.iter();
+    for id in (0..graph.nodes.len()).rev() {
+        let node_claims = std::mem::take(&mut claims.on_node[id]);
+        if node_claims.is_empty() {
+            continue;
+        }
+        for c in &node_claims {
+            settle.route(&plan, &layout, id, c);
+        }
+        if plan.roles[id] != Role::Layer {
+            continue;
+        }
+        let node = &graph.nodes[id];
+        let np = layer_proofs
+            .next()
+            .ok_or_else(|| malformed(format!("no layer proof for node '{}'", node.name)))?;
+        if np.node as usize != id {
+            return Err(malformed(format!(
+                "layer proof for node {} where node {id} ('{}') was expected",
+                np.node, node.name
+            )));
+        }
+        let nv = shape(id).num_vars();
+        let claim = match (node_claims.len(), &np.batch) {
+            (1, None) => node_claims.into_iter().next().expect("one claim"),
+            (k, Some(bp)) if k > 1 => {
+                let pcs: Vec<PolyClaim> = node_claims
+                    .into_iter()
+                    .map(|c| PolyClaim {
+                        poly: 0,
+                        point: c.point,
+                        value: c.value,
+                    })
+                    .collect();
+                let mut reduced = batch::verify(nv, 1, &pcs, bp, &mut t).map_err(|e| {
+                    rejected(
+                        format!("node '{}' claim batching", node.name),
+                        e.to_string(),
+                    )
+                })?;
+                if reduced.len() != 1 {
+                    return Err(malformed("batching produced no claim"));
+                }
+                reduced.remove(0)
+            }
+            _ => {
+                return Err(malformed(format!(
+                    "node '{}': batching proof present or missing where it should not be",
+                    node.name
+                )));
+            }
+        };
+        let operand_shapes: Vec<PaddedShape> = node.inputs.iter().map(|&i| shape(i)).collect();
+        let consts: Vec<Option<&Tensor<i64>>> = node
+            .inputs
+            .iter()
+            .map(|&i| match (&plan.roles[i], &graph.nodes[i].op) {
+                (Role::PublicConst, QOp::Const(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        let operand_claims =
+            layers::verify_node(node, &operand_shapes, &consts, &claim, &np.layer, &mut t)
+                .map_err(|source| ProofError::Layer {
+                    node: node.name.clone(),
+                    source,
+                })?;
+        for oc in operand_claims {
+            let input = *node.inputs.get(oc.operand).ok_or_else(|| {
+                malformed(format!("node '{}': no operand {}", node.name, oc.operand))
+            })?;
+            claims.on_node[input].push(oc.claim);
+        }
+    }
+    if layer_proofs.next().is_some() {
+        return Err(malformed(
+            "more layer proofs than layer-proved nodes with claims",
+        ));
+    }
+    for (n, l, c) in &claims.on_limb {
+        let table = layout
+            .limb_table(*n, *l)
+            .ok_or_else(|| malformed("a claim on a remainder limb that is not committed"))?;
+        settle.witness.push(pcs_claim(table, c));
+    }
+
+    // Public tensors: the verifier evaluates them itself.
+    for (n, c) in &settle.public {
+        let node = &graph.nodes[*n];
+        let value = match (&plan.roles[*n], &node.op) {
+            (Role::PublicInput, QOp::Input { index }) => {
+                let tensor = proof
+                    .public_inputs
+                    .get(*index)
+                    .ok_or_else(|| malformed("a public input is missing"))?;
+                public_eval(&node.shape, tensor, &c.point)?
+            }
+            (Role::PublicConst, QOp::Const(tensor)) => public_eval(&node.shape, tensor, &c.point)?,
+            _ => return Err(malformed(format!("node '{}' is not public", node.name))),
+        };
+        if value != c.value {
+            return Err(rejected(
+                format!("public tensor '{}'", node.name),
+                "the claimed evaluation differs from the public values",
+            ));
+        }
+    }
+
+    match (
+        &proof.witness,
+        &proof.witness_opening,
+        settle.witness.is_empty(),
+    ) {
+        (Some(c), Some(o), false) => scheme
+            .verify(c, &settle.witness, o, &mut t)
+            .map_err(|e| rejected("witness opening", e.to_string()))?,
+        (_, None, true) => {}
+        _ => return Err(malformed("the witness opening is missing or unexpected")),
+    }
+    match (
+        &vk.weights,
+        &proof.weights_opening,
+        settle.weights.is_empty(),
+    ) {
+        (Some(c), Some(o), false) => scheme
+            .verify(c, &settle.weights, o, &mut t)
+            .map_err(|e| rejected("weights opening", e.to_string()))?,
+        (_, None, true) => {}
+        _ => return Err(malformed("the weights opening is missing or unexpected")),
+    }
+    Ok(())
+}
