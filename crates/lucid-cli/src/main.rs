@@ -106,6 +106,9 @@ enum Command {
         /// Only models whose folder name contains this.
         #[arg(long)]
         only: Option<String>,
+        /// Also compile, prove and verify every model the prover supports.
+        #[arg(long)]
+        prove: bool,
     },
 }
 
@@ -152,9 +155,12 @@ fn run(cli: Cli) -> Result<()> {
             nodes,
         } => commands::inspect::run(&model, input.as_deref(), nodes),
         Command::Demo { dir } => commands::demo::run(dir),
-        Command::Conformance { dir, bits, only } => {
-            commands::conformance::run(&dir, bits, only.as_deref()).map(|_| ())
-        }
+        Command::Conformance {
+            dir,
+            bits,
+            only,
+            prove,
+        } => commands::conformance::run(&dir, bits, only.as_deref(), prove).map(|_| ()),
     }
 }
 

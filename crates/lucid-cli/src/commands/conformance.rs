@@ -4,6 +4,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 use lucid_model::quant::QuantConfig;
@@ -26,6 +27,8 @@ pub struct Measured {
     pub passes: bool,
     /// Whether the prover can plan the model (or why not).
     pub provable: Result<(), String>,
+    /// With `--prove`: prove and verify time and proof size, or why proving failed.
+    pub proved: Option<Result<(f64, f64, usize), String>>,
 }
 
 /// The outcome for one model.
@@ -37,7 +40,7 @@ pub struct Row {
     pub result: Result<Measured, String>,
 }
 
-fn one(dir: &Path, bits: u32) -> Result<Measured> {
+fn one(dir: &Path, bits: u32, prove: bool) -> Result<Measured> {
     let input = io::read_input(&dir.join("input.json"))?;
     let imported = lucid_onnx::load(&dir.join("network.onnx"), Some(&input))?;
     let samples = calibration_samples(&imported, &input)?;
@@ -57,17 +60,42 @@ fn one(dir: &Path, bits: u32) -> Result<Measured> {
     let provable = Plan::new(&q, Visibility::Private)
         .map(|_| ())
         .map_err(|e| e.to_string());
+    let proved = if prove && provable.is_ok() {
+        let inputs = imported.input_values(&samples[0])?;
+        Some(prove_and_verify(q, &inputs).map_err(|e| format!("{e:#}")))
+    } else {
+        None
+    };
     Ok(Measured {
         rel,
         abs,
         argmax,
         passes,
         provable,
+        proved,
     })
 }
 
-/// Runs the suite under `root`.
-pub fn run(root: &Path, bits: u32, only: Option<&str>) -> Result<Vec<Row>> {
+/// Compiles, proves one inference and verifies it: (prove ms, verify ms, proof bytes).
+fn prove_and_verify(
+    q: lucid_model::quant::QGraph,
+    inputs: &[lucid_model::tensor::Value],
+) -> Result<(f64, f64, usize)> {
+    let pk = lucid_proof::compile(q, Visibility::Private, lucid_proof::ProofParams::default())?;
+    let t = Instant::now();
+    let (proof, _) = lucid_proof::prove(&pk, inputs, &mut ())?;
+    let prove_ms = t.elapsed().as_secs_f64() * 1e3;
+    let bytes = lucid_proof::key::encode(lucid_proof::key::PROOF_MAGIC, &proof)?;
+    let proof: lucid_proof::Proof =
+        lucid_proof::key::decode(lucid_proof::key::PROOF_MAGIC, &bytes)?;
+    let t = Instant::now();
+    lucid_proof::verify(&pk.vk, &proof)?;
+    Ok((prove_ms, t.elapsed().as_secs_f64() * 1e3, bytes.len()))
+}
+
+/// Runs the suite under `root`; with `prove`, every provable model is also compiled, proved
+/// and verified.
+pub fn run(root: &Path, bits: u32, only: Option<&str>, prove: bool) -> Result<Vec<Row>> {
     let mut dirs: Vec<_> = std::fs::read_dir(root)
         .with_context(|| format!("cannot read the conformance suite at {}", root.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -90,7 +118,7 @@ pub fn run(root: &Path, bits: u32, only: Option<&str>) -> Result<Vec<Row>> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let outcome = catch_unwind(AssertUnwindSafe(|| one(&dir, bits)))
+        let outcome = catch_unwind(AssertUnwindSafe(|| one(&dir, bits, prove)))
             .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error (panic)")));
         match &outcome {
             Ok(m) => println!(
@@ -102,9 +130,14 @@ pub fn run(root: &Path, bits: u32, only: Option<&str>) -> Result<Vec<Row>> {
                 m.argmax
                     .map(|a| format!("{:.0}%", a * 100.0))
                     .unwrap_or_else(|| "-".into()),
-                match &m.provable {
-                    Ok(()) => "provable".to_string(),
-                    Err(e) => e.clone(),
+                match (&m.provable, &m.proved) {
+                    (Ok(()), None) => "provable".to_string(),
+                    (Ok(()), Some(Ok((p, v, b)))) => format!(
+                        "proved {p:.0} ms, verified {v:.1} ms, proof {:.1} KiB",
+                        *b as f64 / 1024.0
+                    ),
+                    (Ok(()), Some(Err(e))) => format!("PROOF FAILED: {e}"),
+                    (Err(e), _) => e.clone(),
                 }
             ),
             Err(e) => println!(
@@ -126,6 +159,17 @@ pub fn run(root: &Path, bits: u32, only: Option<&str>) -> Result<Vec<Row>> {
         .iter()
         .filter(|r| r.result.as_ref().is_ok_and(|m| m.provable.is_ok()))
         .count();
+    let proved = rows
+        .iter()
+        .filter(|r| {
+            r.result
+                .as_ref()
+                .is_ok_and(|m| matches!(m.proved, Some(Ok(_))))
+        })
+        .count();
+    if prove {
+        println!("{proved}/{provable} provable models proved and verified");
+    }
     println!(
         "\n{}/{} models run in integers within 1% relative (or 0.01 absolute) error with full argmax agreement; {provable} can be proved today",
         passing.len(),

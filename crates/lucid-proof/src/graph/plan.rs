@@ -231,13 +231,15 @@ impl Plan {
                     Visibility::Public => Role::PublicInput,
                     Visibility::Private => Role::PrivateInput,
                 },
+                // A constant read as indices is public (the verifier needs its values), even
+                // when it is also read as data.
+                QOp::Const(_) if index_use[id] => Role::PublicConst,
                 QOp::Const(_) if data_use[id] => {
                     num_weights += 1;
                     Role::Weight {
                         index: num_weights - 1,
                     }
                 }
-                QOp::Const(_) if index_use[id] => Role::PublicConst,
                 // An unused constant: commit nothing, prove nothing.
                 QOp::Const(_) => Role::PublicConst,
                 QOp::Requant { shift, lo, hi, .. } => {
@@ -309,7 +311,19 @@ impl Plan {
                         function: functions.len() - 1,
                     }
                 }
-                op if layers::is_layer_op(op) => Role::Layer,
+                op if layers::is_layer_op(op) => {
+                    let computed_index = layers::index_operands(op).iter().any(|&pos| {
+                        node.inputs
+                            .get(pos)
+                            .is_none_or(|&i| !matches!(graph.nodes[i].op, QOp::Const(_)))
+                    });
+                    if computed_index {
+                        return Err(unsupported(
+                            "indices computed at run time (only constant indices are provable)",
+                        ));
+                    }
+                    Role::Layer
+                }
                 QOp::Einsum { .. } => {
                     return Err(unsupported("einsum contractions of more than two operands"));
                 }

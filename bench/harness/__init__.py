@@ -1,0 +1,1 @@
+"""Lucid benchmark harness internals (see bench/run.py)."""
