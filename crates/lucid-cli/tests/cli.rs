@@ -1,0 +1,235 @@
+//! End-to-end tests of the `lucid` binary: the demo, compile → prove → verify on the shipped
+//! digits model, rejection of tampered or mismatched artifacts, clear errors on bad input files,
+//! and the conformance suite.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn lucid(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lucid"))
+        .args(args)
+        .output()
+        .expect("the lucid binary runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn demo_model() -> PathBuf {
+    repo().join("models/digits_mlp")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Compiles the digits model into `dir` with the given extra flags.
+fn compile(dir: &Path, extra: &[&str]) {
+    let model = demo_model().join("network.onnx");
+    let calib = demo_model().join("calibration.json");
+    let mut args = vec![
+        "compile",
+        s(&model),
+        "-o",
+        s(dir),
+        "--calibration",
+        s(&calib),
+    ];
+    args.extend_from_slice(extra);
+    let o = lucid(&args);
+    assert!(o.status.success(), "compile failed: {}", text(&o));
+    assert!(text(&o).contains("model digest"), "{}", text(&o));
+}
+
+fn prove(dir: &Path, input: &Path, proof: &Path) -> Output {
+    lucid(&[
+        "prove",
+        s(&dir.join("model.lucid")),
+        s(input),
+        "-o",
+        s(proof),
+    ])
+}
+
+fn verify(dir: &Path, proof: &Path) -> Output {
+    lucid(&["verify", s(&dir.join("model.vk")), s(proof)])
+}
+
+#[test]
+fn demo_compiles_proves_and_verifies() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let o = lucid(&["demo", "--dir", s(tmp.path())]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("predicted digit 2"), "{out}");
+    assert!(out.contains("verified"), "{out}");
+}
+
+#[test]
+fn compile_prove_verify_and_reject_tampering() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("digits");
+    compile(&dir, &[]);
+    let input = demo_model().join("input.json");
+    let proof = tmp.path().join("proof.bin");
+    let o = prove(&dir, &input, &proof);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("logits"), "{}", text(&o));
+    let o = verify(&dir, &proof);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("verified"), "{}", text(&o));
+
+    // Every 97th byte of the proof flipped in turn: never accepted.
+    let bytes = std::fs::read(&proof).expect("proof");
+    let bad = tmp.path().join("bad.bin");
+    for pos in (10..bytes.len()).step_by(97).take(12) {
+        let mut b = bytes.clone();
+        b[pos] ^= 0x21;
+        std::fs::write(&bad, &b).expect("write");
+        let o = verify(&dir, &bad);
+        assert!(!o.status.success(), "byte {pos} flipped still verifies");
+        assert!(!text(&o).contains("verified in"), "{}", text(&o));
+    }
+    // Truncated proof and a key given as a proof: clear errors.
+    std::fs::write(&bad, &bytes[..bytes.len() / 2]).expect("write");
+    let o = verify(&dir, &bad);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("proof"), "{}", text(&o));
+    let o = verify(&dir, &dir.join("model.vk"));
+    assert!(text(&o).contains("this is a verifying key"), "{}", text(&o));
+
+    // A key of the same architecture compiled at another bit width (other scales, other
+    // weights commitment) rejects the proof.
+    let other = tmp.path().join("other");
+    compile(&other, &["--bits", "12"]);
+    let o = verify(&other, &proof);
+    assert!(
+        !o.status.success(),
+        "proof verified against another model's key"
+    );
+
+    // Corrupted prover artifact: an error naming it, not a panic.
+    let art = std::fs::read(dir.join("model.lucid")).expect("artifact");
+    let broken = tmp.path().join("broken.lucid");
+    std::fs::write(&broken, &art[..art.len() - 7]).expect("write");
+    let o = lucid(&["prove", s(&broken), s(&input), "-o", s(&bad)]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("prover artifact"), "{}", text(&o));
+}
+
+#[test]
+fn public_input_is_checked() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("digits");
+    compile(&dir, &["--input-visibility", "public"]);
+    let input = demo_model().join("input.json");
+    let proof = tmp.path().join("proof.bin");
+    assert!(prove(&dir, &input, &proof).status.success());
+    let vk = dir.join("model.vk");
+    let o = lucid(&["verify", s(&vk), s(&proof), "--input", s(&input)]);
+    assert!(o.status.success(), "{}", text(&o));
+    // Another input: the proof is not about it.
+    let other = tmp.path().join("other.json");
+    let values: Vec<String> = (0..64)
+        .map(|i| format!("{}", (i % 7) as f64 / 7.0))
+        .collect();
+    std::fs::write(
+        &other,
+        format!("{{\"input_data\": [[{}]]}}", values.join(",")),
+    )
+    .expect("write");
+    let o = lucid(&["verify", s(&vk), s(&proof), "--input", s(&other)]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("not the input"), "{}", text(&o));
+}
+
+#[test]
+fn bad_input_files_give_clear_errors() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("digits");
+    compile(&dir, &[]);
+    let proof = tmp.path().join("proof.bin");
+    let cases = [
+        (
+            "short.json",
+            "{\"input_data\": [[0.1, 0.2, 0.3]]}",
+            "expected 64",
+        ),
+        ("text.json", "{\"input_data\": [[\"a\", 0.2]]}", "input"),
+        ("notjson.json", "input_data = 3", "JSON"),
+        ("missing.json", "{\"shapes\": []}", "input_data"),
+    ];
+    for (name, content, needle) in cases {
+        let f = tmp.path().join(name);
+        std::fs::write(&f, content).expect("write");
+        let o = prove(&dir, &f, &proof);
+        assert!(!o.status.success(), "{name} was accepted");
+        let out = text(&o);
+        assert!(out.contains(needle), "{name}: {out}");
+        assert!(!out.contains("panicked"), "{name}: {out}");
+    }
+    let o = prove(&dir, &tmp.path().join("absent.json"), &proof);
+    assert!(text(&o).contains("absent.json"), "{}", text(&o));
+}
+
+#[test]
+fn inspect_lists_operators_and_macs() {
+    let model = demo_model().join("network.onnx");
+    let o = lucid(&["inspect", s(&model)]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("multiply-accumulates: 2720"), "{out}");
+    assert!(out.contains("every node is supported"), "{out}");
+    let garbage = tempfile::NamedTempFile::new().expect("tmp");
+    std::fs::write(garbage.path(), b"not an onnx file").expect("write");
+    let o = lucid(&["inspect", s(garbage.path())]);
+    assert!(!o.status.success());
+    assert!(!text(&o).contains("panicked"), "{}", text(&o));
+}
+
+/// The conformance suite: at least 70 of the 74 models run in integers within the accuracy
+/// rule, and every model the prover plans is proved and verified.
+#[test]
+fn conformance_suite() {
+    let suite = repo().join("../shared/conformance/ezkl-examples");
+    assert!(
+        suite.is_dir(),
+        "conformance suite missing at {} (the shared folder must sit beside the repository)",
+        suite.display()
+    );
+    let o = lucid(&["conformance", s(&suite), "--prove"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(!out.contains("PROOF FAILED"), "{out}");
+    let summary = out
+        .lines()
+        .find(|l| l.contains("models run in integers"))
+        .expect("summary line");
+    let passing: usize = summary
+        .split('/')
+        .next()
+        .and_then(|n| n.trim().parse().ok())
+        .expect("count");
+    assert!(passing >= 70, "{summary}");
+    let proved = out
+        .lines()
+        .find(|l| l.contains("provable models proved and verified"))
+        .expect("proof summary");
+    let mut parts = proved.split(['/', ' ']);
+    let (a, b) = (parts.next(), parts.next());
+    assert_eq!(a, b, "{proved}");
+    assert!(
+        a.and_then(|n| n.parse::<usize>().ok())
+            .is_some_and(|n| n >= 45),
+        "{proved}"
+    );
+}
