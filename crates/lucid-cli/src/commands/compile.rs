@@ -141,6 +141,14 @@ pub fn run(opts: &CompileOptions) -> Result<Compiled> {
     let digest = pk.vk.digest_hex()?;
     tracing::info!(elapsed = ?start.elapsed(), "compiled");
     print_accuracy(&accuracy, samples.len());
+    if let Some(w) = &pk.vk.weights {
+        let lens: Vec<usize> = w.table_lens().iter().map(|&l| l as usize).collect();
+        let report = pk.vk.params.scheme().security(&lens, lens.len())?;
+        println!(
+            "security: {:.1} bits per commitment opening (WHIR, conjectured capacity bound, {} grinding bits)",
+            report.bits, report.max_pow_bits
+        );
+    }
     Ok(Compiled {
         pk,
         digest,
