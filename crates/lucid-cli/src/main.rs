@@ -67,6 +67,9 @@ enum Command {
         /// Where to write the proof.
         #[arg(short, long)]
         out: PathBuf,
+        /// Print the time of each prover stage.
+        #[arg(long)]
+        timings: bool,
     },
     /// Verify a proof: prints `verified` and the public outputs, or why not (exit code 1).
     Verify {
@@ -145,7 +148,8 @@ fn run(cli: Cli) -> Result<()> {
             artifact,
             input,
             out,
-        } => commands::prove::run(&artifact, &input, &out),
+            timings,
+        } => commands::prove::run(&artifact, &input, &out, timings),
         Command::Verify { vk, proof, input } => {
             commands::verify::run(&vk, &proof, input.as_deref())
         }

@@ -50,7 +50,7 @@ pub fn run(dir: Option<PathBuf>) -> Result<()> {
     );
 
     println!("[2/3] prove one inference on a held-out digit (input private)");
-    let (proof, elapsed) = prove(&compiled.pk, &input, false)?;
+    let (proof, elapsed, _) = prove(&compiled.pk, &input, false)?;
     let proof_path = dir.join("proof.bin");
     let size = io::write_proof(&proof_path, &proof)?;
     let outputs = io::dequantized_outputs(&compiled.pk.graph, &proof.outputs);

@@ -10,17 +10,25 @@ use lucid_proof::{Proof, ProverKey};
 
 use crate::io;
 
-/// A spinner that names the prover's current stage.
-struct Spinner(ProgressBar);
+/// A spinner that names the prover's current stage, and records when each stage started.
+struct Spinner(ProgressBar, Vec<(String, Instant)>);
 
 impl ProveObserver for Spinner {
     fn stage(&mut self, name: &str) {
         self.0.set_message(name.to_string());
+        self.1.push((name.to_string(), Instant::now()));
     }
 }
 
-/// Proves `input` on `pk`; returns the proof and the time taken.
-pub fn prove(pk: &ProverKey, input: &Path, show_progress: bool) -> Result<(Proof, Duration)> {
+/// Time spent in each prover stage.
+pub type StageTimes = Vec<(String, Duration)>;
+
+/// Proves `input` on `pk`; returns the proof, the time taken and the time of each stage.
+pub fn prove(
+    pk: &ProverKey,
+    input: &Path,
+    show_progress: bool,
+) -> Result<(Proof, Duration, StageTimes)> {
     let file = io::read_input(input)?;
     let values = io::input_values(&pk.graph, &file)
         .with_context(|| format!("input file {}", input.display()))?;
@@ -37,17 +45,32 @@ pub fn prove(pk: &ProverKey, input: &Path, show_progress: bool) -> Result<(Proof
     } else {
         ProgressBar::hidden()
     };
-    let mut spinner = Spinner(bar);
+    let mut spinner = Spinner(bar, Vec::new());
     let result = lucid_proof::prove(pk, &values, &mut spinner);
+    let end = Instant::now();
     spinner.0.finish_and_clear();
     let (proof, _witness) = result?;
-    Ok((proof, start.elapsed()))
+    let starts = &spinner.1;
+    let stages = starts
+        .iter()
+        .enumerate()
+        .map(|(i, (name, t))| {
+            let next = starts.get(i + 1).map_or(end, |(_, n)| *n);
+            (name.clone(), next.duration_since(*t))
+        })
+        .collect();
+    Ok((proof, start.elapsed(), stages))
 }
 
-/// Runs `lucid prove`.
-pub fn run(artifact: &Path, input: &Path, out: &Path) -> Result<()> {
+/// Runs `lucid prove`; with `timings`, prints the time of each prover stage.
+pub fn run(artifact: &Path, input: &Path, out: &Path, timings: bool) -> Result<()> {
     let pk = io::read_prover_key(artifact)?;
-    let (proof, elapsed) = prove(&pk, input, true)?;
+    let (proof, elapsed, stages) = prove(&pk, input, true)?;
+    if timings {
+        for (name, d) in &stages {
+            println!("  {name:<18} {:>9.2} ms", d.as_secs_f64() * 1e3);
+        }
+    }
     let size = io::write_proof(out, &proof)?;
     println!("outputs:");
     for (name, v) in io::dequantized_outputs(&pk.graph, &proof.outputs) {
