@@ -57,6 +57,9 @@ enum Command {
         /// Whether the input is part of the public statement.
         #[arg(long, value_enum, default_value_t = VisibilityArg::Private)]
         input_visibility: VisibilityArg,
+        /// Also report the accuracy of every layer.
+        #[arg(long)]
+        per_layer: bool,
     },
     /// Prove one inference: writes the proof and prints the outputs.
     Prove {
@@ -124,6 +127,7 @@ fn run(cli: Cli) -> Result<()> {
             input,
             bits,
             input_visibility,
+            per_layer,
         } => {
             let input = input.or_else(|| commands::compile::default_input(&model));
             let c = commands::compile::run(&commands::compile::CompileOptions {
@@ -133,6 +137,7 @@ fn run(cli: Cli) -> Result<()> {
                 input,
                 bits,
                 input_visibility: input_visibility.into(),
+                per_layer,
             })?;
             println!("model digest {}", c.digest);
             println!(

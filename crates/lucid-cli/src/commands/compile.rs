@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use lucid_model::accuracy::{TensorAccuracy, output_accuracy};
+use lucid_model::accuracy::{TensorAccuracy, layer_accuracy, output_accuracy};
 use lucid_model::input::InputFile;
 use lucid_model::int_eval;
 use lucid_model::quant::{QGraph, QuantConfig, quantize_with_inputs};
@@ -33,6 +33,8 @@ pub struct CompileOptions {
     pub bits: u32,
     /// Input visibility.
     pub input_visibility: Visibility,
+    /// Also report the accuracy of every layer (on the first calibration sample).
+    pub per_layer: bool,
 }
 
 /// What compiling produced.
@@ -111,6 +113,23 @@ pub fn print_accuracy(acc: &[TensorAccuracy], samples: usize) {
     }
 }
 
+/// Prints the error of every IR node's dequantized integer value against its float value.
+fn print_layer_accuracy(imported: &Imported, q: &QGraph, sample: &InputFile) -> Result<()> {
+    let inputs = imported.input_values(sample)?;
+    let float_values = lucid_model::float_eval::run(&imported.graph, &inputs)?;
+    let witness = int_eval::run(q, &inputs)?;
+    println!("per-layer accuracy vs float (first sample):");
+    for a in layer_accuracy(&imported.graph, q, &float_values, &witness) {
+        println!(
+            "  {:<48} max abs err {:.3e}, mean rel err {:.3}%",
+            a.name,
+            a.max_abs_error,
+            100.0 * a.mean_rel_error
+        );
+    }
+    Ok(())
+}
+
 /// Runs `lucid compile`.
 pub fn run(opts: &CompileOptions) -> Result<Compiled> {
     let start = Instant::now();
@@ -133,6 +152,9 @@ pub fn run(opts: &CompileOptions) -> Result<Compiled> {
         ..QuantConfig::default()
     };
     let (q, accuracy) = quantize(&imported, &samples, &config)?;
+    if opts.per_layer {
+        print_layer_accuracy(&imported, &q, &samples[0])?;
+    }
     let pk = lucid_proof::compile(q, opts.input_visibility, ProofParams::default())?;
     std::fs::create_dir_all(&opts.out)
         .with_context(|| format!("cannot create {}", opts.out.display()))?;

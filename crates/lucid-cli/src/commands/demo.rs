@@ -40,6 +40,7 @@ pub fn run(dir: Option<PathBuf>) -> Result<()> {
         input: Some(input.clone()),
         bits: 16,
         input_visibility: Visibility::Private,
+        per_layer: false,
     })?;
     println!(
         "      model digest {}\n      model.lucid {} B, model.vk {} B — {:.3} s\n",
