@@ -173,7 +173,26 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// Output piped into a program that stopped reading (`lucid … | head`) ends the process
+/// quietly, as other command-line tools do, instead of reporting a panic.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("LUCID_LOG").unwrap_or_else(|_| EnvFilter::new("warn")),
