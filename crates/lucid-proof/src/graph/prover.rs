@@ -42,17 +42,46 @@ pub fn prove(
     inputs: &[Value],
     observer: &mut dyn ProveObserver,
 ) -> Result<(Proof, Witness), ProofError> {
+    observer.stage("integer run");
+    let witness = {
+        let _s = info_span!("integer run").entered();
+        int_eval::run(&pk.graph, inputs)?
+    };
+    let proof = prove_witness(pk, &witness, observer)?;
+    Ok((proof, witness))
+}
+
+/// Proves a given witness (every node's integer tensor). An honest caller gets it from
+/// `int_eval::run`; tests hand it altered witnesses to check that the verifier rejects them.
+/// Fails when the witness has the wrong number of tensors or shapes, or when it violates
+/// something the prover checks itself (a saturating requantization).
+pub fn prove_witness(
+    pk: &ProverKey,
+    witness: &Witness,
+    observer: &mut dyn ProveObserver,
+) -> Result<Proof, ProofError> {
     let graph = &pk.graph;
     let vk = &pk.vk;
     let plan = vk.plan()?;
     let scheme = vk.params.scheme();
-
-    observer.stage("integer run");
-    let witness = {
-        let _s = info_span!("integer run").entered();
-        int_eval::run(graph, inputs)?
-    };
     let tensors = &witness.tensors;
+    if tensors.len() != graph.nodes.len() {
+        return Err(ProofError::Witness {
+            node: "witness".into(),
+            reason: format!("{} tensors for {} nodes", tensors.len(), graph.nodes.len()),
+        });
+    }
+    if let Some((n, _)) = graph
+        .nodes
+        .iter()
+        .zip(tensors)
+        .find(|(n, t)| t.shape() != n.shape.as_slice())
+    {
+        return Err(ProofError::Witness {
+            node: n.name.clone(),
+            reason: format!("tensor shape differs from the node's {:?}", n.shape),
+        });
+    }
     let limbs = remainder_limbs(graph, &plan, tensors)?;
     let padded: Vec<PaddedTensor> = graph
         .nodes
@@ -269,7 +298,7 @@ pub fn prove(
         )
     };
 
-    let proof = Proof {
+    Ok(Proof {
         public_inputs,
         outputs,
         witness: witness_commitment,
@@ -278,8 +307,7 @@ pub fn prove(
         layers: layer_proofs,
         witness_opening,
         weights_opening,
-    };
-    Ok((proof, witness))
+    })
 }
 
 /// Reduces a node's claims to one (a batching sumcheck when there are several).
