@@ -6,7 +6,9 @@
 //! Every looked-up column is an affine image of a committed tensor in the padded layout, chosen
 //! so that the padding entries also lie in the table:
 //! - remainder limb `i` of a requantization by `shift` bits: `L_i · 2^{16−b_i}` (`b_i` the limb's
-//!   width), so one range table `[0, 2^16)` checks every width;
+//!   width), and for a narrow limb (`b_i < 16`) also `L_i` itself, so one range table
+//!   `[0, 2^16)` checks every width (the two checks together exclude the field elements
+//!   `v·2^{−(16−b_i)}` that pass the scaled check alone);
 //! - output bounds: `Y − lo` and, when the range is narrower than 16 bits, `hi − Y`;
 //! - a function lookup of `(X, Y)` over the domain `[x0, x0 + 2^k)`: `X + x0·(1 − S)` and
 //!   `Y + f(x0)·(1 − S)`, where `S` is the tensor's real-entry selector — real entries are
@@ -133,15 +135,25 @@ pub fn lookups(graph: &QGraph, plan: &Plan) -> Result<Vec<Lookup>, ProofError> {
             let len = column_len(&PaddedShape::new(&graph.nodes[id].shape));
             for limb in 0..*limbs {
                 let width = (shift as u32 - RANGE_BITS * limb as u32).min(RANGE_BITS);
-                out.push(Lookup {
-                    table: range_table(),
-                    columns: vec![Column::Limb {
-                        node: id,
-                        limb,
-                        width,
-                    }],
-                    len,
-                });
+                // `L·2^{16−b} ∈ [0, 2^16)` alone admits field elements `v·2^{−(16−b)}`; with
+                // `L ∈ [0, 2^16)` as well the product cannot wrap, so together they force
+                // `L ∈ [0, 2^b)`.
+                let widths: &[u32] = if width < RANGE_BITS {
+                    &[width, RANGE_BITS]
+                } else {
+                    &[RANGE_BITS]
+                };
+                for &w in widths {
+                    out.push(Lookup {
+                        table: range_table(),
+                        columns: vec![Column::Limb {
+                            node: id,
+                            limb,
+                            width: w,
+                        }],
+                        len,
+                    });
+                }
             }
             if *check_lo {
                 out.push(Lookup {
