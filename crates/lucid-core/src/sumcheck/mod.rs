@@ -9,8 +9,9 @@
 //!
 //! Soundness: a false claim survives a round with probability at most `degree / |EF|`
 //! (`|EF| ≈ 2^192`), so at most `n · 5 / 2^192` overall, before Fiat–Shamir's hash assumptions.
-//! Not zero-knowledge yet: round polynomials and the final evaluations reveal linear
-//! information about the tables (masking, as in Libra, is future work).
+//! [`prove`]/[`verify`] are not zero-knowledge: round polynomials and the final evaluations
+//! reveal linear information about the tables. [`zk`] masks the round polynomials (Libra-style)
+//! and documents what its callers must still hide (the final table evaluations).
 //!
 //! Every protocol here reduces claims to claims: it takes [`crate::mle::EvalClaim`]s on its
 //! outputs and returns `EvalClaim`s on its inputs, and never opens a commitment.
@@ -22,6 +23,7 @@
 //! | [`batch`] | many claims `P_j(z_i) = v_i` ⇒ one claim per polynomial at one point |
 //! | [`hadamard`] | `C = A ∘ B` (1 to 4 factors): a claim on `C` ⇒ claims on the factors |
 //! | [`matmul`] | `C = A·B`: a claim on `C` ⇒ claims on `A` and `B` |
+//! | [`zk`] | zero-knowledge variant of the generic sumcheck (Libra-style mask, simulator) |
 //!
 //! [`hadamard`] is proved by a private eq-factored prover (`eq_product`, Gruen-style, with a
 //! base-field first round) and [`batch`] by a base-field first round followed by the generic
@@ -36,6 +38,7 @@ pub mod matmul;
 pub mod proof;
 pub mod prover;
 pub mod verifier;
+pub mod zk;
 
 use p3_field::PrimeCharacteristicRing;
 

@@ -111,7 +111,7 @@ pub(super) fn run_rounds(
 
 /// The round polynomial's evaluations at `0..=degree`, for the first (most significant) variable
 /// of the current tables. `g(1)` is derived as `claim − g(0)`.
-fn round_poly(
+pub(super) fn round_poly(
     tables: &[Vec<EF>],
     half: usize,
     terms: &[ProductTerm],
