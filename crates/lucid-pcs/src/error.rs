@@ -1,6 +1,6 @@
 //! Errors of the commitment scheme: bad parameters, bad claims, and rejected proofs.
 
-use p3_whir::{VerifierError, WhirConfigError};
+use p3_whir::{VerifierError, WhirConfigError, ZkConfigError, ZkVerifierError};
 use thiserror::Error;
 
 /// Everything that can go wrong while committing, opening or verifying.
@@ -82,4 +82,36 @@ pub enum PcsError {
     /// The WHIR verifier rejected the proof.
     #[error("proof rejected: {0}")]
     Rejected(#[from] VerifierError),
+    /// The proof's mode (plain or hiding) is not the commitment's.
+    #[error("proof mode does not match the commitment: expected {expected}, got {got}")]
+    ModeMismatch {
+        /// Mode of the commitment.
+        expected: &'static str,
+        /// Mode of the proof or prover data.
+        got: &'static str,
+    },
+    /// Hiding prover data was already opened through a clone (a second opening would reveal
+    /// more codeword positions than the commitment's randomness hides).
+    #[error("hiding prover data can be opened only once")]
+    HidingDataShared,
+    /// The hiding proof's evaluations differ from the verifier's claims.
+    #[error("hiding proof: evaluation {claim} differs from the claimed value")]
+    HidingEvalMismatch {
+        /// Index of the claim in the caller's list.
+        claim: usize,
+    },
+    /// The hiding proof carries a different number of evaluations than there are claims.
+    #[error("hiding proof carries {got} evaluations, expected {expected}")]
+    HidingEvalCount {
+        /// Number of claims.
+        expected: usize,
+        /// Evaluations in the proof.
+        got: usize,
+    },
+    /// HVZK-WHIR could not derive a configuration.
+    #[error("HVZK-WHIR configuration: {0}")]
+    HidingConfig(#[from] ZkConfigError),
+    /// The HVZK-WHIR verifier rejected the proof.
+    #[error("hiding proof rejected: {0}")]
+    HidingRejected(#[from] ZkVerifierError),
 }

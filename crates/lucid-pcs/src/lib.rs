@@ -5,6 +5,7 @@
 //! |---|---|
 //! | [`params`] | parameters, the derived WHIR configuration, achieved security |
 //! | [`scheme`] | [`CommitmentScheme`]: `commit`, `open`, `verify` |
+//! | [`hiding`] | the hiding (zero-knowledge) mode: `commit_hiding`, HVZK-WHIR openings |
 //! | [`proof`] | [`Commitment`], [`EvalClaim`], [`OpeningProof`], [`ProverData`] |
 //! | [`error`] | [`PcsError`] |
 //!
@@ -34,6 +35,7 @@
 //! ```
 
 pub mod error;
+pub mod hiding;
 pub mod params;
 pub mod proof;
 pub mod scheme;

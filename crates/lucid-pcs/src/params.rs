@@ -147,7 +147,7 @@ pub(crate) fn new_mmcs() -> Mmcs {
 }
 
 impl PcsParams {
-    fn protocol_parameters(&self, per_term_bits: usize) -> ProtocolParameters {
+    pub(crate) fn protocol_parameters(&self, per_term_bits: usize) -> ProtocolParameters {
         ProtocolParameters {
             starting_log_inv_rate: self.starting_log_inv_rate,
             round_log_inv_rates: Vec::new(),

@@ -4,10 +4,11 @@
 use lucid_core::field::{EF, F};
 use lucid_core::transcript::{StatementTranscript, Transcript};
 use p3_field::PrimeCharacteristicRing;
-use p3_whir::{WhirProof, WhirProverData};
+use p3_whir::{HidingWhirProverData, WhirProof, WhirProverData, ZkWhirProof};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PcsError;
+use crate::hiding::{HidingLayout, HidingPcs};
 use crate::params::{Layout, Mmcs, Whir};
 
 /// The Merkle cap of the stacked codeword (one 4-element Poseidon2 root).
@@ -21,12 +22,20 @@ pub type Root = <Mmcs as p3_commit::Mmcs<F>>::Commitment;
 pub struct Commitment {
     pub(crate) root: Root,
     pub(crate) table_lens: Vec<u64>,
+    /// Whether the commitment was made by `commit_hiding` (HVZK-WHIR) rather than `commit`.
+    pub(crate) hiding: bool,
 }
 
 impl Commitment {
     /// Original lengths of the committed tables, in commit order.
     pub fn table_lens(&self) -> &[u64] {
         &self.table_lens
+    }
+
+    /// Whether this is a hiding (zero-knowledge) commitment, made by
+    /// [`crate::CommitmentScheme::commit_hiding`].
+    pub fn is_hiding(&self) -> bool {
+        self.hiding
     }
 
     /// Number of committed tables.
@@ -59,10 +68,14 @@ impl Commitment {
     /// # Transcript
     ///
     /// Base slices `lucid-pcs/lens` (two 32-bit limbs per table length), then
-    /// `lucid-pcs/root` (the Merkle root, 4 elements). Both methods absorb the same sequence.
+    /// `lucid-pcs/root` (the Merkle root, 4 elements); a hiding commitment then adds the base
+    /// slice `lucid-pcs/hiding` (`[1]`). Both methods absorb the same sequence.
     pub fn observe_statement(&self, transcript: &mut StatementTranscript) {
         transcript.observe_base_slice(b"lucid-pcs/lens", &self.lens_as_field());
         transcript.observe_base_slice(b"lucid-pcs/root", &self.root_elements());
+        if self.hiding {
+            transcript.observe_base_slice(b"lucid-pcs/hiding", &[F::ONE]);
+        }
     }
 
     /// Binds the commitment into a running transcript (a commitment made during a proof,
@@ -71,10 +84,14 @@ impl Commitment {
     /// # Transcript
     ///
     /// Base slices `lucid-pcs/lens` (two 32-bit limbs per table length), then
-    /// `lucid-pcs/root` (the Merkle root, 4 elements). Both methods absorb the same sequence.
+    /// `lucid-pcs/root` (the Merkle root, 4 elements); a hiding commitment then adds the base
+    /// slice `lucid-pcs/hiding` (`[1]`). Both methods absorb the same sequence.
     pub fn observe(&self, transcript: &mut Transcript) {
         transcript.observe_base_slice(b"lucid-pcs/lens", &self.lens_as_field());
         transcript.observe_base_slice(b"lucid-pcs/root", &self.root_elements());
+        if self.hiding {
+            transcript.observe_base_slice(b"lucid-pcs/hiding", &[F::ONE]);
+        }
     }
 }
 
@@ -100,11 +117,13 @@ pub struct OpeningProof {
     pub(crate) body: ProofBody,
 }
 
-/// The proof of each commitment mode. A hiding mode (HVZK-WHIR) will add a variant here.
+/// The proof of each commitment mode.
 #[derive(Clone, Serialize, Deserialize)]
 pub(crate) enum ProofBody {
     /// Plain (non-hiding) WHIR over the stacked tables.
     Plain(WhirProof<F, EF, Mmcs>),
+    /// Hiding HVZK-WHIR over the stacked tables (see [`crate::hiding`]).
+    Hiding(ZkWhirProof<F, EF, Mmcs>),
 }
 
 impl core::fmt::Debug for OpeningProof {
@@ -115,17 +134,41 @@ impl core::fmt::Debug for OpeningProof {
                 .field("rounds", &w.rounds.len())
                 .field("initial_ood_answers", &w.initial_ood_answers.len())
                 .finish_non_exhaustive(),
+            ProofBody::Hiding(z) => f
+                .debug_struct("OpeningProof::Hiding")
+                .field("rounds", &z.rounds.len())
+                .field("evals", &z.evals.len())
+                .finish_non_exhaustive(),
         }
     }
 }
 
 /// Prover-side data kept between `commit` and `open`: the tables, the codeword and its
 /// Merkle tree. An opening consumes it; clone it to open the same commitment again.
+///
+/// Hiding data can be opened once only: a clone shares it, and only the last holder can open
+/// (a second opening of the same masked codeword would reveal more positions than its
+/// randomness hides).
 #[derive(Clone)]
 pub struct ProverData {
-    pub(crate) whir: std::sync::Arc<Whir>,
-    pub(crate) data: WhirProverData<F, EF, Mmcs, Layout>,
+    pub(crate) mode: ProverMode,
     pub(crate) commitment: Commitment,
+}
+
+/// The prover data of each commitment mode.
+#[derive(Clone)]
+pub(crate) enum ProverMode {
+    /// Plain WHIR: the instance and its codeword/tree.
+    Plain {
+        whir: std::sync::Arc<Whir>,
+        data: WhirProverData<F, EF, Mmcs, Layout>,
+    },
+    /// HVZK-WHIR: the instance (with its prover randomness), the stacking, the masked data.
+    Hiding {
+        pcs: std::sync::Arc<HidingPcs>,
+        layout: std::sync::Arc<HidingLayout>,
+        data: std::sync::Arc<HidingWhirProverData<F, EF, Mmcs>>,
+    },
 }
 
 impl ProverData {

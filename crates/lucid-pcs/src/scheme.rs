@@ -24,7 +24,9 @@ use crate::error::PcsError;
 use crate::params::{
     Dft, Layout, Mmcs, PcsParams, SecurityReport, Whir, new_mmcs, stacked_shape, table_variables,
 };
-use crate::proof::{Commitment, EvalClaim, OpeningProof, ProofBody, ProverData, check_commitment};
+use crate::proof::{
+    Commitment, EvalClaim, OpeningProof, ProofBody, ProverData, ProverMode, check_commitment,
+};
 
 /// The commitment scheme: parameters plus the Merkle hasher.
 #[derive(Clone)]
@@ -57,6 +59,11 @@ impl CommitmentScheme {
             params,
             mmcs: new_mmcs(),
         }
+    }
+
+    /// The Merkle hasher.
+    pub(crate) fn mmcs(&self) -> &Mmcs {
+        &self.mmcs
     }
 
     /// The parameters.
@@ -117,12 +124,18 @@ impl CommitmentScheme {
         // WHIR's commit binds the root into the challenger it is given; ours binds it through
         // `Commitment::observe`, so a scratch challenger receives WHIR's binding.
         let (root, data) = whir.commit(witness, &mut new_challenger())?;
-        let commitment = Commitment { root, table_lens };
+        let commitment = Commitment {
+            root,
+            table_lens,
+            hiding: false,
+        };
         Ok((
             commitment.clone(),
             ProverData {
-                whir: Arc::new(whir),
-                data,
+                mode: ProverMode::Plain {
+                    whir: Arc::new(whir),
+                    data,
+                },
                 commitment,
             },
         ))
@@ -218,11 +231,21 @@ impl CommitmentScheme {
         claims: &[EvalClaim],
         transcript: &mut Transcript,
     ) -> Result<OpeningProof, PcsError> {
-        let ProverData {
-            whir,
-            data,
-            commitment,
-        } = data;
+        let ProverData { mode, commitment } = data;
+        let (whir, data) = match mode {
+            ProverMode::Plain { whir, data } => (whir, data),
+            ProverMode::Hiding { pcs, layout, data } => {
+                return crate::hiding::open(
+                    self,
+                    &pcs,
+                    &layout,
+                    data,
+                    &commitment,
+                    claims,
+                    transcript,
+                );
+            }
+        };
         if whir.params().folding_factor.at_round(0) != self.params.folding_factor
             || whir.params().pow_bits != self.params.pow_bits
             || whir.params().starting_log_inv_rate != self.params.starting_log_inv_rate
@@ -265,6 +288,9 @@ impl CommitmentScheme {
         transcript: &mut Transcript,
     ) -> Result<(), PcsError> {
         check_commitment(commitment)?;
+        if commitment.hiding {
+            return crate::hiding::verify(self, commitment, claims, proof, transcript);
+        }
         let table_vars: Vec<usize> = (0..commitment.num_tables())
             .map(|t| commitment.table_variables(t).unwrap_or(0))
             .collect();
@@ -276,7 +302,12 @@ impl CommitmentScheme {
         let schedule = self.schedule(commitment, claims)?;
         self.check_security(&whir, &schedule.protocol)?;
         bind_claims(claims, transcript);
-        let ProofBody::Plain(whir_proof) = &proof.body;
+        let ProofBody::Plain(whir_proof) = &proof.body else {
+            return Err(PcsError::ModeMismatch {
+                expected: "plain",
+                got: "hiding",
+            });
+        };
         let pcs_proof = PcsProof {
             whir: whir_proof.clone(),
             evals: schedule
@@ -297,7 +328,7 @@ impl CommitmentScheme {
 }
 
 /// Binds the claims (tables, points, values) before WHIR starts.
-fn bind_claims(claims: &[EvalClaim], transcript: &mut Transcript) {
+pub(crate) fn bind_claims(claims: &[EvalClaim], transcript: &mut Transcript) {
     transcript.label(b"lucid-pcs/open");
     let mut header = Vec::with_capacity(claims.len() + 1);
     header.push(F::from_u64(claims.len() as u64));

@@ -1,5 +1,6 @@
 //! Completeness and soundness tests of the commitment scheme.
 
+mod hiding;
 mod tamper;
 
 use lucid_core::field::{EF, F};

@@ -17,13 +17,18 @@ use super::{Fixture, prove};
 use crate::{Commitment, OpeningProof};
 
 #[derive(Clone, Debug)]
-enum Seg {
+pub(super) enum Seg {
     Key(String),
     Index(usize),
 }
 
 /// Every numeric leaf and every array, by path.
-fn walk(v: &Value, path: &mut Vec<Seg>, leaves: &mut Vec<Vec<Seg>>, arrays: &mut Vec<Vec<Seg>>) {
+pub(super) fn walk(
+    v: &Value,
+    path: &mut Vec<Seg>,
+    leaves: &mut Vec<Vec<Seg>>,
+    arrays: &mut Vec<Vec<Seg>>,
+) {
     match v {
         Value::Number(_) => leaves.push(path.clone()),
         Value::Array(items) => {
@@ -56,7 +61,7 @@ fn pattern(path: &[Seg]) -> String {
         .join("/")
 }
 
-fn at<'a>(v: &'a mut Value, path: &[Seg]) -> &'a mut Value {
+pub(super) fn at<'a>(v: &'a mut Value, path: &[Seg]) -> &'a mut Value {
     path.iter().fold(v, |v, s| match s {
         Seg::Key(k) => &mut v[k.as_str()],
         Seg::Index(i) => &mut v[*i],
@@ -64,7 +69,7 @@ fn at<'a>(v: &'a mut Value, path: &[Seg]) -> &'a mut Value {
 }
 
 /// First and last representative of each class.
-fn representatives(paths: Vec<Vec<Seg>>) -> BTreeMap<String, Vec<Vec<Seg>>> {
+pub(super) fn representatives(paths: Vec<Vec<Seg>>) -> BTreeMap<String, Vec<Vec<Seg>>> {
     let mut classes: BTreeMap<String, Vec<Vec<Seg>>> = BTreeMap::new();
     for p in paths {
         let entry = classes.entry(pattern(&p)).or_default();
@@ -79,7 +84,7 @@ fn representatives(paths: Vec<Vec<Seg>>) -> BTreeMap<String, Vec<Vec<Seg>>> {
 
 /// Deserializes a mutated proof and verifies it: it must not panic and must not verify.
 /// Returns whether the mutated proof even parsed.
-fn check_rejected(f: &Fixture, json: Value, what: &str) -> bool {
+pub(super) fn check_rejected(f: &Fixture, json: Value, what: &str) -> bool {
     let Ok(proof) = serde_json::from_value::<OpeningProof>(json) else {
         return false;
     };
