@@ -1,5 +1,7 @@
-//! Compiling a quantized graph into the prover's artifact and the verifying key: derive the
-//! plan (refusing what cannot be proved, with the node and op named), commit the weights.
+//! Compiling a quantized graph into the prover's artifact and the verifying key: rewrite the
+//! operators the prover has no protocol for into provable primitives with identical integer
+//! results (`lucid_model::quant::provable`), derive the plan (refusing what cannot be proved,
+//! with the node and op named), commit the weights.
 
 use lucid_model::quant::QGraph;
 
@@ -8,12 +10,23 @@ use crate::graph::plan::{Plan, Visibility};
 use crate::graph::prover::weight_tables;
 use crate::key::{ProofParams, ProverKey, VerifyingKey, strip_weights};
 
+/// The graph the prover proves: `graph` with max, max-pooling, max-reductions, comparisons,
+/// logic and selection rewritten into provable primitives (same integer results).
+pub fn provable_graph(graph: &QGraph) -> Result<QGraph, ProofError> {
+    lucid_model::quant::provable::rewrite(graph).map_err(|e| ProofError::Unsupported {
+        node: "graph".into(),
+        op: "rewrite".into(),
+        reason: e.to_string(),
+    })
+}
+
 /// Compiles `graph` with the given input visibility and parameters.
 pub fn compile(
     graph: QGraph,
     input_visibility: Visibility,
     params: ProofParams,
 ) -> Result<ProverKey, ProofError> {
+    let graph = provable_graph(&graph)?;
     let plan = Plan::new(&graph, input_visibility)?;
     let tables = weight_tables(&graph, &plan);
     let weights = if tables.is_empty() {

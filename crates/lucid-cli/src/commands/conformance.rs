@@ -57,7 +57,8 @@ fn one(dir: &Path, bits: u32, prove: bool) -> Result<Measured> {
         .filter_map(|a| a.argmax_agreement)
         .reduce(f64::min);
     let passes = acc.iter().all(|a| a.passes(0.01, 0.01));
-    let provable = Plan::new(&q, Visibility::Private)
+    let provable = lucid_proof::compile::provable_graph(&q)
+        .and_then(|g| Plan::new(&g, Visibility::Private))
         .map(|_| ())
         .map_err(|e| e.to_string());
     let proved = if prove && provable.is_ok() {

@@ -53,6 +53,7 @@ pub mod fixed;
 pub mod graph;
 pub mod interval;
 mod lower;
+pub mod provable;
 pub mod table;
 
 pub use graph::{QGraph, QInput, QKind, QNode, QOp, QOutput, QuantConfig, QuantError};
