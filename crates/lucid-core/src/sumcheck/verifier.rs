@@ -62,23 +62,56 @@ pub fn verify(
     proof: &SumcheckProof,
     transcript: &mut Transcript,
 ) -> Result<Subclaim, SumcheckError> {
+    let degree = check_shape(num_vars, degree, &proof.round_polys)?;
+    transcript.observe_ext(b"sumcheck/claim", claimed_sum);
+    let (point, claim) = replay_rounds(
+        &proof.round_polys,
+        degree,
+        claimed_sum,
+        (b"sumcheck/round", b"sumcheck/challenge"),
+        transcript,
+    )?;
+    Ok(Subclaim {
+        point,
+        expected_eval: claim,
+    })
+}
+
+/// Checks a proof's shape before anything enters the transcript: a supported degree and one
+/// round polynomial per variable. Returns the degree the rounds are sent at.
+pub(super) fn check_shape(
+    num_vars: usize,
+    degree: usize,
+    round_polys: &[Vec<EF>],
+) -> Result<usize, SumcheckError> {
     if degree > MAX_DEGREE {
         return Err(SumcheckError::UnsupportedDegree {
             max: MAX_DEGREE,
             got: degree,
         });
     }
-    let degree = round_degree(degree);
-    if proof.round_polys.len() != num_vars {
+    if round_polys.len() != num_vars {
         return Err(SumcheckError::WrongNumberOfRounds {
             expected: num_vars,
-            got: proof.round_polys.len(),
+            got: round_polys.len(),
         });
     }
-    transcript.observe_ext(b"sumcheck/claim", claimed_sum);
-    let mut claim = claimed_sum;
-    let mut point = Vec::with_capacity(num_vars);
-    for (round, evals) in proof.round_polys.iter().enumerate() {
+    Ok(round_degree(degree))
+}
+
+/// Replays the rounds from the running `claim`: each round polynomial (evaluations at
+/// `0..=degree`) must have `p(0) + p(1) = claim`; it is observed under `labels.0`, a challenge
+/// `r` is drawn under `labels.1` and the claim becomes `p(r)`. Returns the point and the final
+/// claim.
+pub(super) fn replay_rounds(
+    round_polys: &[Vec<EF>],
+    degree: usize,
+    mut claim: EF,
+    labels: (&[u8], &[u8]),
+    transcript: &mut Transcript,
+) -> Result<(Vec<EF>, EF), SumcheckError> {
+    let mut point = Vec::with_capacity(round_polys.len());
+    for (round, evals) in round_polys.iter().enumerate() {
         if evals.len() != degree + 1 {
             return Err(SumcheckError::WrongRoundPolyLength {
                 round,
@@ -94,13 +127,10 @@ pub fn verify(
                 got: sum,
             });
         }
-        transcript.observe_ext_slice(b"sumcheck/round", evals);
-        let r = transcript.sample_ext(b"sumcheck/challenge");
+        transcript.observe_ext_slice(labels.0, evals);
+        let r = transcript.sample_ext(labels.1);
         claim = interpolate_at(evals, r);
         point.push(r);
     }
-    Ok(Subclaim {
-        point,
-        expected_eval: claim,
-    })
+    Ok((point, claim))
 }

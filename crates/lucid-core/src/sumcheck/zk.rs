@@ -84,7 +84,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::SumcheckError;
 use super::prover::{fold_in_place, round_poly};
-use super::verifier::interpolate_at;
+use super::verifier::{check_shape, interpolate_at, replay_rounds};
 use super::{
     MAX_DEGREE, ProductTerm, SumOfProducts, round_degree, terms_degree, try_combine_terms,
 };
@@ -406,45 +406,17 @@ pub fn verify_zk(
     proof: &ZkSumcheckProof,
     transcript: &mut Transcript,
 ) -> Result<ZkSubclaim, SumcheckError> {
-    if degree > MAX_DEGREE {
-        return Err(SumcheckError::UnsupportedDegree {
-            max: MAX_DEGREE,
-            got: degree,
-        });
-    }
-    let degree = round_degree(degree);
-    if proof.round_polys.len() != num_vars {
-        return Err(SumcheckError::WrongNumberOfRounds {
-            expected: num_vars,
-            got: proof.round_polys.len(),
-        });
-    }
+    let degree = check_shape(num_vars, degree, &proof.round_polys)?;
     transcript.observe_ext(b"zk-sumcheck/claim", claimed_sum);
     transcript.observe_ext(b"zk-sumcheck/mask-sum", proof.mask_sum);
     let rho = transcript.sample_ext(b"zk-sumcheck/rho");
-    let mut claim = claimed_sum + rho * proof.mask_sum;
-    let mut point = Vec::with_capacity(num_vars);
-    for (round, evals) in proof.round_polys.iter().enumerate() {
-        if evals.len() != degree + 1 {
-            return Err(SumcheckError::WrongRoundPolyLength {
-                round,
-                expected: degree + 1,
-                got: evals.len(),
-            });
-        }
-        let sum = evals[0] + evals[1];
-        if sum != claim {
-            return Err(SumcheckError::RoundSumMismatch {
-                round,
-                expected: claim,
-                got: sum,
-            });
-        }
-        transcript.observe_ext_slice(b"zk-sumcheck/round", evals);
-        let r = transcript.sample_ext(b"zk-sumcheck/challenge");
-        claim = interpolate_at(evals, r);
-        point.push(r);
-    }
+    let (point, claim) = replay_rounds(
+        &proof.round_polys,
+        degree,
+        claimed_sum + rho * proof.mask_sum,
+        (b"zk-sumcheck/round", b"zk-sumcheck/challenge"),
+        transcript,
+    )?;
     Ok(ZkSubclaim {
         point,
         expected_eval: claim,
