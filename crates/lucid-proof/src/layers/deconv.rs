@@ -26,13 +26,14 @@
 
 use lucid_core::field::EF;
 use lucid_core::mle::{EvalClaim, MleRef, eq_table};
-use lucid_core::sumcheck::{self, ProductTerm, SumOfProducts};
+use lucid_core::sumcheck::{ProductTerm, SumOfProducts};
 use lucid_core::transcript::Transcript;
 use lucid_model::ir::DeconvSpec;
 use lucid_model::quant::QOp;
 use p3_field::PrimeCharacteristicRing;
 
 use super::conv::ConvProof;
+use super::conv_phases;
 use super::matmul::bind_middle;
 use super::{LayerError, LayerProof, NodeCtx, OperandClaim};
 use crate::layout::{PaddedShape, PaddedTensor, for_each_index, prefix_selector};
@@ -266,14 +267,13 @@ pub fn prove(
 ) -> Result<(LayerProof, Vec<OperandClaim>), LayerError> {
     let g = Geometry::new(ctx)?;
     let (rn, ro, ry) = g.split(&claim.point);
-    let bias = if g.has_bias {
-        let b = operands[2].eval(ro);
-        transcript.observe_ext(b"layer/bias", b);
-        Some(b)
-    } else {
-        None
-    };
-    let t = claim.value - bias.map_or(EF::ZERO, |b| b * g.bias_factor(&claim.point));
+    let (bias, t) = conv_phases::prove_bias(
+        g.has_bias.then(|| operands[2]),
+        ro,
+        g.bias_factor(&claim.point),
+        claim.value,
+        transcript,
+    );
 
     // X(r_n, c, p) and U(c, q).
     let xn = MleRef::Base(&operands[0].evals).bind_prefix(rn);
@@ -310,31 +310,21 @@ pub fn prove(
         poly.add_table(u);
     }
     poly.terms = g.step1_terms();
-    let nt = poly.tables.len();
-    let out1 = sumcheck::prove(poly, t, transcript);
-    let (w_eval, u_eval) = (out1.table_evals[nt - 2], out1.table_evals[nt - 1]);
-    transcript.observe_ext_slice(b"layer/evals", &[w_eval, u_eval]);
-
-    let (rc, _, rq) = g.step1_point(ro, &out1.point);
-    let mut poly = SumOfProducts::new(g.log_p);
-    poly.add_table(MleRef::Ext(&xn).bind_prefix(rc));
-    poly.add_table(g.position_weights(rq, ry));
-    poly.terms = vec![ProductTerm {
-        coeff: EF::ONE,
-        factors: vec![0, 1],
-    }];
-    let out2 = sumcheck::prove(poly, u_eval, transcript);
-    let x_eval = out2.table_evals[0];
-    transcript.observe_ext(b"layer/eval", x_eval);
-    let proof = ConvProof {
+    let (proof, p1, p2) = conv_phases::prove_steps(
         bias,
-        channels: out1.proof,
-        w_eval,
-        u_eval,
-        positions: out2.proof,
-        x_eval,
-    };
-    let claims = g.claims(&claim.point, &out1.point, &out2.point, &proof);
+        poly,
+        t,
+        |p1| {
+            let (rc, _, rq) = g.step1_point(ro, p1);
+            (
+                g.log_p,
+                MleRef::Ext(&xn).bind_prefix(rc),
+                g.position_weights(rq, ry),
+            )
+        },
+        transcript,
+    );
+    let claims = g.claims(&claim.point, &p1, &p2, &proof);
     Ok((LayerProof::Conv(proof), claims))
 }
 
@@ -349,43 +339,39 @@ pub fn verify(
     transcript: &mut Transcript,
 ) -> Result<Vec<OperandClaim>, LayerError> {
     let g = Geometry::new(ctx)?;
-    let LayerProof::Conv(p) = proof else {
-        return Err(LayerError::WrongProofKind {
-            expected: "Conv",
-            got: proof.kind(),
-        });
-    };
-    if p.bias.is_some() != g.has_bias {
-        return Err(LayerError::WrongCount {
-            what: "bias evaluations",
-            expected: usize::from(g.has_bias),
-            got: usize::from(p.bias.is_some()),
-        });
-    }
     let (_, ro, ry) = g.split(&claim.point);
-    if let Some(b) = p.bias {
-        transcript.observe_ext(b"layer/bias", b);
-    }
-    let t = claim.value - p.bias.map_or(EF::ZERO, |b| b * g.bias_factor(&claim.point));
-    let deg1 = if g.grouped() { 3 } else { 2 };
-    let sub1 = sumcheck::verify(g.step1_vars(), deg1, t, &p.channels, transcript)?;
-    transcript.observe_ext_slice(b"layer/evals", &[p.w_eval, p.u_eval]);
-    let (rc, rj, rq) = g.step1_point(ro, &sub1.point);
-    if g.grouped() {
-        let e = lucid_core::mle::eval_mle_ext(&g.group_table(ro), &[rc, rj].concat());
-        sub1.check(&g.step1_terms(), &[e, p.w_eval, p.u_eval])?;
-    } else {
-        sub1.check(&g.step1_terms(), &[p.w_eval, p.u_eval])?;
-    }
-    let sub2 = sumcheck::verify(g.log_p, 2, p.u_eval, &p.positions, transcript)?;
-    transcript.observe_ext(b"layer/eval", p.x_eval);
-    let k = lucid_core::mle::eval_mle_ext(&g.position_weights(rq, ry), &sub2.point);
-    sub2.check(
-        &[ProductTerm {
-            coeff: EF::ONE,
-            factors: vec![0, 1],
-        }],
-        &[p.x_eval, k],
+    let (p, t) = conv_phases::verify_bias(
+        proof,
+        g.has_bias,
+        || g.bias_factor(&claim.point),
+        claim.value,
+        transcript,
     )?;
-    Ok(g.claims(&claim.point, &sub1.point, &sub2.point, p))
+    let shapes = conv_phases::StepShapes {
+        step1_vars: g.step1_vars(),
+        step1_terms: g.step1_terms(),
+        step2_vars: g.log_p,
+    };
+    let (p1, p2) = conv_phases::verify_steps(
+        p,
+        t,
+        &shapes,
+        |p1| {
+            if g.grouped() {
+                let (rc, rj, _) = g.step1_point(ro, p1);
+                vec![lucid_core::mle::eval_mle_ext(
+                    &g.group_table(ro),
+                    &[rc, rj].concat(),
+                )]
+            } else {
+                Vec::new()
+            }
+        },
+        |p1, p2| {
+            let (_, _, rq) = g.step1_point(ro, p1);
+            lucid_core::mle::eval_mle_ext(&g.position_weights(rq, ry), p2)
+        },
+        transcript,
+    )?;
+    Ok(g.claims(&claim.point, &p1, &p2, p))
 }

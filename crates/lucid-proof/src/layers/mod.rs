@@ -17,6 +17,7 @@
 //! `# Transcript`.
 
 pub mod conv;
+mod conv_phases;
 pub mod deconv;
 pub mod einsum;
 pub mod elementwise;
