@@ -39,7 +39,10 @@ pub(super) fn prove_bias(
         transcript.observe_ext(b"layer/bias", v);
         v
     });
-    (beta, claim_value - beta.map_or(EF::ZERO, |b| b * bias_factor))
+    (
+        beta,
+        claim_value - beta.map_or(EF::ZERO, |b| b * bias_factor),
+    )
 }
 
 /// Prover: runs step 1 on `step1` (its last two tables are `W` and `U`) for the sum `t`, then
@@ -101,7 +104,10 @@ pub(super) fn verify_bias<'p>(
     if let Some(b) = p.bias {
         transcript.observe_ext(b"layer/bias", b);
     }
-    Ok((p, claim_value - p.bias.map_or(EF::ZERO, |b| b * bias_factor())))
+    Ok((
+        p,
+        claim_value - p.bias.map_or(EF::ZERO, |b| b * bias_factor()),
+    ))
 }
 
 /// The public shape of the two steps, for the verifier.
