@@ -166,27 +166,41 @@ fn block_sums(
     end: usize,
 ) -> Vec<EF> {
     if LANES > 1 && start.is_multiple_of(LANES) && (end - start).is_multiple_of(LANES) {
-        block_sums_packed(tables, half, terms, width, start, end)
+        // LANES consecutive indices at once, in SIMD-packed extension arithmetic.
+        let load = |t: &[EF], i: usize| PackedEF::from_ext_slice(&t[i..i + LANES]);
+        let sums = block_sums_in(
+            tables,
+            half,
+            terms,
+            width,
+            (start..end).step_by(LANES),
+            load,
+        );
+        sums.iter()
+            .map(|p| (0..LANES).map(|lane| p.extract(lane)).sum())
+            .collect()
     } else {
-        block_sums_scalar(tables, half, terms, width, start, end)
+        block_sums_in(tables, half, terms, width, start..end, |t: &[EF], i| t[i])
     }
 }
 
-/// [`block_sums`] one extension-field element at a time.
-fn block_sums_scalar(
+/// The kernel of [`block_sums`] in any arithmetic `A` (one extension element, or `LANES` of them
+/// packed): `load(table, i)` reads the value(s) at index `i`, `indices` are the (first) indices
+/// visited. Returns the `terms.len() × width` sums in `A`.
+fn block_sums_in<A: PrimeCharacteristicRing + Copy>(
     tables: &[Vec<EF>],
     half: usize,
     terms: &[ProductTerm],
     width: usize,
-    start: usize,
-    end: usize,
-) -> Vec<EF> {
-    let mut sums = vec![EF::ZERO; terms.len() * width];
-    let mut vals = vec![EF::ZERO; tables.len() * width];
-    for i in start..end {
+    indices: impl Iterator<Item = usize>,
+    load: impl Fn(&[EF], usize) -> A,
+) -> Vec<A> {
+    let mut sums = vec![A::ZERO; terms.len() * width];
+    let mut vals = vec![A::ZERO; tables.len() * width];
+    for i in indices {
         for (t, v) in tables.iter().zip(vals.chunks_exact_mut(width)) {
-            let lo = t[i];
-            let hi = t[i + half];
+            let lo = load(t, i);
+            let hi = load(t, i + half);
             let diff = hi - lo;
             v[0] = lo;
             let mut cur = hi;
@@ -198,7 +212,7 @@ fn block_sums_scalar(
         for (term, acc) in terms.iter().zip(sums.chunks_exact_mut(width)) {
             for s in (0..width).filter(|&s| s != 1) {
                 let prod = match term.factors.split_first() {
-                    None => EF::ONE,
+                    None => A::ONE,
                     Some((&first, rest)) => rest
                         .iter()
                         .fold(vals[first * width + s], |p, &j| p * vals[j * width + s]),
@@ -208,47 +222,6 @@ fn block_sums_scalar(
         }
     }
     sums
-}
-
-/// [`block_sums`] on `LANES` consecutive indices at once, in SIMD-packed extension arithmetic.
-/// Requires `start` and `end − start` to be multiples of `LANES`.
-fn block_sums_packed(
-    tables: &[Vec<EF>],
-    half: usize,
-    terms: &[ProductTerm],
-    width: usize,
-    start: usize,
-    end: usize,
-) -> Vec<EF> {
-    let mut sums = vec![PackedEF::ZERO; terms.len() * width];
-    let mut vals = vec![PackedEF::ZERO; tables.len() * width];
-    for i in (start..end).step_by(LANES) {
-        for (t, v) in tables.iter().zip(vals.chunks_exact_mut(width)) {
-            let lo = PackedEF::from_ext_slice(&t[i..i + LANES]);
-            let hi = PackedEF::from_ext_slice(&t[i + half..i + half + LANES]);
-            let diff = hi - lo;
-            v[0] = lo;
-            let mut cur = hi;
-            for slot in v.iter_mut().skip(2) {
-                cur += diff;
-                *slot = cur;
-            }
-        }
-        for (term, acc) in terms.iter().zip(sums.chunks_exact_mut(width)) {
-            for s in (0..width).filter(|&s| s != 1) {
-                let prod = match term.factors.split_first() {
-                    None => PackedEF::ONE,
-                    Some((&first, rest)) => rest
-                        .iter()
-                        .fold(vals[first * width + s], |p, &j| p * vals[j * width + s]),
-                };
-                acc[s] += prod;
-            }
-        }
-    }
-    sums.iter()
-        .map(|p| (0..LANES).map(|lane| p.extract(lane)).sum())
-        .collect()
 }
 
 /// Binds the first variable to `r` in place: `t[i] ← t[i] + r·(t[i + half] − t[i])`, then drops
