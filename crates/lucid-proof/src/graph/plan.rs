@@ -172,7 +172,7 @@ fn check_structure(graph: &QGraph) -> Result<(), ProofError> {
         if n.shape
             .iter()
             .try_fold(1usize, |a, &d| a.checked_mul(d))
-            .is_none_or(|len| len > 1 << 32)
+            .is_none_or(|len| len as u64 > 1 << 32)
         {
             return Err(bad(format!(
                 "node {i} '{}' has an impossible shape {:?}",
