@@ -24,6 +24,7 @@
 //! | [`hadamard`] | `C = A ∘ B` (1 to 4 factors): a claim on `C` ⇒ claims on the factors |
 //! | [`matmul`] | `C = A·B`: a claim on `C` ⇒ claims on `A` and `B` |
 //! | [`zk`] | zero-knowledge variant of the generic sumcheck (Libra-style mask, simulator) |
+//! | [`zk_relation`] | zero-knowledge claim reduction on blinded tensors: relations, linear steps, batching |
 //!
 //! [`hadamard`] is proved by a private eq-factored prover (`eq_product`, Gruen-style, with a
 //! base-field first round) and [`batch`] by a base-field first round followed by the generic
@@ -39,6 +40,7 @@ pub mod proof;
 pub mod prover;
 pub mod verifier;
 pub mod zk;
+pub mod zk_relation;
 
 use p3_field::PrimeCharacteristicRing;
 
