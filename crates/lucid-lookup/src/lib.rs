@@ -39,6 +39,7 @@
 //! | [`witness`] | multiplicities and fraction trees (prover side) |
 //! | [`prover`], [`verifier`] | the batched LogUp-GKR argument |
 //! | [`proof`], [`error`] | proof and claim types, typed errors |
+//! | [`zk`] | zero-knowledge LogUp with committed helper columns and ZK sumchecks |
 
 pub mod error;
 pub mod layout;
@@ -47,6 +48,7 @@ pub mod prover;
 pub mod table;
 pub mod verifier;
 pub mod witness;
+pub mod zk;
 
 pub use error::LookupError;
 pub use layout::{InstanceShape, LookupInstance, LookupLayout};

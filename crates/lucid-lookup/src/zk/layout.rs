@@ -1,0 +1,264 @@
+//! The shape of a zero-knowledge lookup batch, shared by prover, verifier and simulator: the
+//! groups of equal size, the committed tables' sizes, and each group's sumcheck polynomial (its
+//! tables, terms and public claimed sum) and public table evaluations.
+
+use lucid_core::field::EF;
+use lucid_core::mle::eq_eval;
+use lucid_core::sumcheck::ProductTerm;
+use p3_field::PrimeCharacteristicRing;
+
+use crate::error::LookupError;
+use crate::layout::{InstanceShape, LookupLayout};
+use crate::verifier::prefix_indicator;
+
+use super::proof::ZkChallenges;
+
+/// Minimum number of (unblinded) variables of every committed private table: smaller lookups and
+/// tables are zero-padded to `2^MIN_ZK_VARS` entries, so that each blinding half (`≥ 8` uniform
+/// base-field elements) hides the two extension-field evaluations it is queried at.
+pub const MIN_ZK_VARS: usize = 3;
+
+/// One group: the lookups and distinct tables of `n` variables, proved by one ZK sumcheck over
+/// `1 + n` variables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZkGroup {
+    /// Variables of the group's (unblinded) tables.
+    pub num_vars: usize,
+    /// Lookups of this size, by increasing index.
+    pub instances: Vec<usize>,
+    /// Distinct tables of this size ([`LookupLayout::tables`] indices), by increasing index.
+    pub tables: Vec<usize>,
+    /// The previous group's number of variables, if there is a previous group (its carry enters
+    /// this group zero-padded).
+    pub carry_in: Option<usize>,
+    /// Whether this group emits a carry (every group but the last).
+    pub carry_out: bool,
+}
+
+/// The shape of a zero-knowledge lookup batch, derived from the instance shapes alone.
+#[derive(Clone, Debug)]
+pub struct ZkLayout {
+    /// The plain layout: distinct tables (multiplicity order) and each lookup's table.
+    pub base: LookupLayout,
+    /// Groups by increasing size.
+    pub groups: Vec<ZkGroup>,
+    /// For each lookup, its group.
+    pub instance_group: Vec<usize>,
+    /// For each distinct table, its group.
+    pub table_group: Vec<usize>,
+}
+
+impl ZkLayout {
+    /// Validates the shapes and groups lookups and tables by size.
+    pub fn new(shapes: &[InstanceShape]) -> Result<Self, LookupError> {
+        let base = LookupLayout::new(shapes)?;
+        let inst_vars: Vec<usize> = shapes
+            .iter()
+            .map(|s| s.num_vars().max(MIN_ZK_VARS))
+            .collect();
+        let table_vars: Vec<usize> = base
+            .tables
+            .iter()
+            .map(|t| t.log_size.max(MIN_ZK_VARS))
+            .collect();
+        let mut sizes: Vec<usize> = inst_vars.iter().chain(&table_vars).copied().collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        let count = sizes.len();
+        let groups: Vec<ZkGroup> = sizes
+            .iter()
+            .enumerate()
+            .map(|(k, &n)| ZkGroup {
+                num_vars: n,
+                instances: (0..shapes.len()).filter(|&i| inst_vars[i] == n).collect(),
+                tables: (0..table_vars.len())
+                    .filter(|&j| table_vars[j] == n)
+                    .collect(),
+                carry_in: k.checked_sub(1).map(|p| sizes[p]),
+                carry_out: k + 1 < count,
+            })
+            .collect();
+        let position = |n: usize| sizes.iter().position(|&s| s == n).unwrap_or(0);
+        Ok(Self {
+            instance_group: inst_vars.iter().map(|&n| position(n)).collect(),
+            table_group: table_vars.iter().map(|&n| position(n)).collect(),
+            base,
+            groups,
+        })
+    }
+
+    /// Number of lookups.
+    pub fn num_instances(&self) -> usize {
+        self.base.instances.len()
+    }
+
+    /// Variables of lookup `i`'s committed columns before blinding (they have `2^{n+1}` entries
+    /// blinded).
+    pub fn instance_vars(&self, i: usize) -> usize {
+        self.groups[self.instance_group[i]].num_vars
+    }
+
+    /// Variables of table `j`'s committed multiplicities before blinding.
+    pub fn table_vars(&self, j: usize) -> usize {
+        self.groups[self.table_group[j]].num_vars
+    }
+
+    /// Number of extension-field helper columns: one per lookup, per table and per carry.
+    pub fn num_helper_columns(&self) -> usize {
+        self.num_instances() + self.base.tables.len() + self.groups.len().saturating_sub(1)
+    }
+}
+
+/// The indices of a group's sumcheck tables.
+///
+/// Order: `S = [1 ; 0]`, `ES = [eq(τ, ·) ; 0]`; per lookup `X = α − β²·t − w'_0 − β·w'_1`
+/// (the denominator `α − φ` on the blinded columns: its MLE is the same affine combination of
+/// theirs) and `h'`; per table `D = [α − φ_j ; same]`, `m'`, `g'`, and
+/// `tsel = [indicator ; same]` if the table is padded; then the carry in `B` and the carry out
+/// `A'`, if any.
+#[derive(Clone, Debug)]
+pub(crate) struct GroupTables {
+    pub s: usize,
+    pub es: usize,
+    /// Per lookup of the group: `(x, h)`.
+    pub instances: Vec<(usize, usize)>,
+    /// Per table of the group: `(d, m, g, tsel)`.
+    pub tables: Vec<(usize, usize, usize, Option<usize>)>,
+    pub carry_in: Option<usize>,
+    pub carry_out: Option<usize>,
+    pub count: usize,
+}
+
+impl GroupTables {
+    pub fn new(layout: &ZkLayout, group: &ZkGroup) -> Self {
+        let mut next = 0;
+        let mut take = || {
+            next += 1;
+            next - 1
+        };
+        let s = take();
+        let es = take();
+        let instances = group.instances.iter().map(|_| (take(), take())).collect();
+        let tables = group
+            .tables
+            .iter()
+            .map(|&j| {
+                let padded = layout.base.tables[j].log_size < group.num_vars;
+                (take(), take(), take(), padded.then(&mut take))
+            })
+            .collect();
+        let carry_in = group.carry_in.map(|_| take());
+        let carry_out = group.carry_out.then(&mut take);
+        Self {
+            s,
+            es,
+            instances,
+            tables,
+            carry_in,
+            carry_out,
+            count: next,
+        }
+    }
+}
+
+/// The zero-check batching coefficients `λ^1, λ^2, …` of a group's lookups then tables.
+fn zero_check_coeffs(group: &ZkGroup, lambda: EF) -> Vec<EF> {
+    let count = group.instances.len() + group.tables.len();
+    let mut out = Vec::with_capacity(count);
+    let mut c = lambda;
+    for _ in 0..count {
+        out.push(c);
+        c *= lambda;
+    }
+    out
+}
+
+/// `α − β²·t`: the constant part of `α − φ` for rows of distinct table `t`.
+pub(crate) fn tag_constant(ch: &ZkChallenges, table: usize) -> EF {
+    ch.alpha - ch.beta.square() * EF::from_usize(table)
+}
+
+/// The terms of a group's sumcheck polynomial (see the module documentation), over the tables of
+/// [`GroupTables`].
+pub(crate) fn group_terms(group: &ZkGroup, idx: &GroupTables, lambda: EF) -> Vec<ProductTerm> {
+    let term = |coeff: EF, factors: Vec<usize>| ProductTerm { coeff, factors };
+    let mut terms = Vec::new();
+    // The LogUp sum part.
+    for &(_, h) in &idx.instances {
+        terms.push(term(EF::ONE, vec![idx.s, h]));
+    }
+    for &(_, _, g, _) in &idx.tables {
+        terms.push(term(-EF::ONE, vec![idx.s, g]));
+    }
+    if let Some(b) = idx.carry_in {
+        terms.push(term(EF::ONE, vec![idx.s, b]));
+    }
+    if let Some(a) = idx.carry_out {
+        terms.push(term(-EF::ONE, vec![idx.s, a]));
+    }
+    // The zero-checks.
+    let coeffs = zero_check_coeffs(group, lambda);
+    for (&(x, h), &mu) in idx.instances.iter().zip(&coeffs) {
+        terms.push(term(mu, vec![idx.es, h, x]));
+    }
+    let table_coeffs = &coeffs[group.instances.len()..];
+    for (&(d, m, g, tsel), &mu) in idx.tables.iter().zip(table_coeffs) {
+        terms.push(term(mu, vec![idx.es, g, d]));
+        let mut factors = vec![idx.es, m];
+        factors.extend(tsel);
+        terms.push(term(-mu, factors));
+    }
+    terms
+}
+
+/// The group's public claimed sum: `Σ_i λ^{1+idx(i)}·sel_i(τ)` (the zero-checks' constant
+/// terms `−ES·sel_i`, moved to the right-hand side).
+pub(crate) fn group_claimed_sum(layout: &ZkLayout, group: &ZkGroup, lambda: EF, tau: &[EF]) -> EF {
+    let coeffs = zero_check_coeffs(group, lambda);
+    group
+        .instances
+        .iter()
+        .zip(&coeffs)
+        .map(|(&i, &mu)| mu * prefix_indicator(layout.base.instances[i].len, tau))
+        .sum()
+}
+
+/// `Π_{k < pad} (1 − point[k])`: the factor by which a table of `point.len() − pad` variables,
+/// zero-padded to `point.len()` variables, scales at `point`.
+pub(crate) fn padding_factor(point: &[EF], pad: usize) -> EF {
+    point[..pad].iter().map(|&r| EF::ONE - r).product()
+}
+
+/// `φ` of a row from its column values: `a + β·b`.
+pub(crate) fn combine_columns(columns: &[EF], beta: EF) -> EF {
+    columns
+        .iter()
+        .rev()
+        .fold(EF::ZERO, |acc, &v| acc * beta + v)
+}
+
+/// Evaluations of a group's public tables at the sumcheck point `(r_c, r)`, written into
+/// `evals` (indexed as [`GroupTables`]): `S`, `ES`, every `D` and `tsel`.
+pub(crate) fn public_evals(
+    layout: &ZkLayout,
+    group: &ZkGroup,
+    idx: &GroupTables,
+    ch: &ZkChallenges,
+    tau: &[EF],
+    point: &[EF],
+    evals: &mut [EF],
+) {
+    let (r_c, r) = (point[0], &point[1..]);
+    evals[idx.s] = EF::ONE - r_c;
+    evals[idx.es] = (EF::ONE - r_c) * eq_eval(tau, r);
+    for (&j, &(d, _, _, tsel)) in group.tables.iter().zip(&idx.tables) {
+        let spec = &layout.base.tables[j];
+        let pad = group.num_vars - spec.log_size;
+        let factor = padding_factor(r, pad);
+        let columns = spec.column_evals(&r[pad..]);
+        evals[d] = tag_constant(ch, j) - factor * combine_columns(&columns, ch.beta);
+        if let Some(tsel) = tsel {
+            evals[tsel] = factor;
+        }
+    }
+}
