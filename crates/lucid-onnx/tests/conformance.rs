@@ -4,32 +4,12 @@
 
 use lucid_model::input::InputFile;
 use lucid_model::ir::Value;
-use std::path::PathBuf;
 
 /// Models refused on purpose, with the reason (the error must name node and op).
 const EXPECTED_UNSUPPORTED: &[&str] = &[];
 
-fn suite_dir() -> PathBuf {
-    let dir =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/ezkl-examples");
-    assert!(
-        dir.is_dir(),
-        "conformance models not found at {} (expected a sibling `shared/` folder of the repo)",
-        dir.display()
-    );
-    dir
-}
-
-fn models() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(suite_dir())
-        .expect("readable conformance dir")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("network.onnx").is_file())
-        .collect();
-    dirs.sort();
-    dirs
-}
+mod common;
+use common::{models, suite_dir};
 
 /// Largest error `|ir - tract| / max(1, |tract|)` over all outputs.
 fn max_error(ir: &[Value], tract: &[lucid_model::tensor::Tensor<f32>]) -> Result<f64, String> {

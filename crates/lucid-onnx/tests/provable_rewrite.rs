@@ -10,29 +10,9 @@ use lucid_model::quant::{QuantConfig, quantize_with_inputs};
 use lucid_model::tensor::Value;
 use lucid_proof::Visibility;
 use lucid_proof::graph::plan::Plan;
-use std::path::PathBuf;
 
-fn suite_dir() -> PathBuf {
-    let dir =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/ezkl-examples");
-    assert!(
-        dir.is_dir(),
-        "conformance models not found at {}",
-        dir.display()
-    );
-    dir
-}
-
-fn models() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(suite_dir())
-        .expect("readable conformance dir")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("network.onnx").is_file())
-        .collect();
-    dirs.sort();
-    dirs
-}
+mod common;
+use common::models;
 
 /// The samples of an input file whose lists may hold several samples concatenated.
 fn samples(imported: &lucid_onnx::Imported, file: &InputFile) -> Option<Vec<InputFile>> {
