@@ -90,7 +90,8 @@ def run_lucid(
     """Runs compile, prove (repeat times) and verify; returns a JSON-ready dict."""
     work.mkdir(parents=True, exist_ok=True)
     artifact, vk, proof = work / "model.lucid", work / "model.vk", work / "proof.bin"
-    for p in (artifact, vk, proof):
+    weights = work / "model.weights"
+    for p in (artifact, vk, proof, weights):
         p.unlink(missing_ok=True)
     result: dict = {"ok": False, "steps": {}, "binary": lucid}
     if not pathlib.Path(lucid).exists():
@@ -176,6 +177,8 @@ def run_lucid(
     result["sizes"] = {
         "proof_bytes": proof.stat().st_size if proof.exists() else None,
         "artifact_bytes": artifact.stat().st_size if artifact.exists() else None,
+        # The weights' committed data kept from compile time (read by prove).
+        "weights_bytes": weights.stat().st_size if weights.exists() else None,
         "vk_bytes": vk.stat().st_size if vk.exists() else None,
     }
     result["outputs"] = [o["values"] for o in outputs]

@@ -160,6 +160,7 @@ def render(run: dict) -> str:
                 "EZKL gen-srs",
                 "EZKL logrows",
                 "Lucid artifact",
+                "Lucid weights data",
                 "Lucid vk",
                 "EZKL pk",
                 "EZKL vk",
@@ -168,7 +169,7 @@ def render(run: dict) -> str:
                 "EZKL setup peak",
             ]
         ),
-        _row(["---"] + ["---:"] * 12),
+        _row(["---"] + ["---:"] * 13),
     ]
     for name, m in models.items():
         lu, ez, r = m.get("lucid") or {}, m.get("ezkl") or {}, m.get("ratios") or {}
@@ -184,6 +185,7 @@ def render(run: dict) -> str:
                     srs_txt if ez else "–",
                     str(ez.get("logrows", "–")),
                     size(_get(lu, "sizes", "artifact_bytes")),
+                    size(_get(lu, "sizes", "weights_bytes")),
                     size(_get(lu, "sizes", "vk_bytes")),
                     size(_get(ez, "sizes", "pk_bytes")),
                     size(_get(ez, "sizes", "vk_bytes")),

@@ -6,7 +6,8 @@ use anyhow::{Context, Result, bail};
 use lucid_model::input::{InputFile, InputSpec};
 use lucid_model::quant::{QGraph, QKind};
 use lucid_model::tensor::{Tensor, Value};
-use lucid_proof::key::{PK_MAGIC, PROOF_MAGIC, VK_MAGIC, decode, encode};
+use lucid_proof::key::{PK_MAGIC, PROOF_MAGIC, VK_MAGIC, ZK_PROOF_MAGIC, decode, encode};
+use lucid_proof::zk::ZkProof;
 use lucid_proof::{Proof, ProverKey, VerifyingKey};
 
 /// Reads a whole file, naming it in the error.
@@ -32,6 +33,34 @@ pub fn read_verifying_key(path: &Path) -> Result<VerifyingKey> {
 /// Reads a proof.
 pub fn read_proof(path: &Path) -> Result<Proof> {
     decode(PROOF_MAGIC, &read_bytes(path)?).with_context(|| format!("reading {}", path.display()))
+}
+
+/// A proof file of either mode.
+pub enum AnyProof {
+    Plain(Box<Proof>),
+    ZeroKnowledge(Box<ZkProof>),
+}
+
+/// Reads a proof of either mode (told apart by the file's magic).
+pub fn read_any_proof(path: &Path) -> Result<AnyProof> {
+    let bytes = read_bytes(path)?;
+    let what = || format!("reading {}", path.display());
+    if bytes.starts_with(ZK_PROOF_MAGIC) {
+        Ok(AnyProof::ZeroKnowledge(
+            decode(ZK_PROOF_MAGIC, &bytes).with_context(what)?,
+        ))
+    } else {
+        Ok(AnyProof::Plain(
+            decode(PROOF_MAGIC, &bytes).with_context(what)?,
+        ))
+    }
+}
+
+/// Writes a zero-knowledge proof, returning its size.
+pub fn write_zk_proof(path: &Path, proof: &ZkProof) -> Result<usize> {
+    let bytes = encode(ZK_PROOF_MAGIC, proof)?;
+    write_bytes(path, &bytes)?;
+    Ok(bytes.len())
 }
 
 /// Writes a prover artifact, returning its size.

@@ -73,6 +73,11 @@ enum Command {
         /// Print the time of each prover stage.
         #[arg(long)]
         timings: bool,
+        /// Prove in zero knowledge: the input and every activation stay hidden, the weights are
+        /// bound to the key's commitment (evaluations at random points are revealed). Supports
+        /// MLP-shaped models today (see docs/ZK.md); other operators are refused by name.
+        #[arg(long)]
+        zk: bool,
     },
     /// Verify a proof: prints `verified` and the public outputs, or why not (exit code 1).
     Verify {
@@ -154,7 +159,8 @@ fn run(cli: Cli) -> Result<()> {
             input,
             out,
             timings,
-        } => commands::prove::run(&artifact, &input, &out, timings),
+            zk,
+        } => commands::prove::run(&artifact, &input, &out, timings, zk),
         Command::Verify { vk, proof, input } => {
             commands::verify::run(&vk, &proof, input.as_deref())
         }

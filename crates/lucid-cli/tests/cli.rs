@@ -127,6 +127,56 @@ fn compile_prove_verify_and_reject_tampering() {
 }
 
 #[test]
+fn zero_knowledge_prove_and_verify() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("digits");
+    compile(&dir, &[]);
+    let input = demo_model().join("input.json");
+    let proof = tmp.path().join("zk.bin");
+    let o = lucid(&[
+        "prove",
+        s(&dir.join("model.lucid")),
+        s(&input),
+        "-o",
+        s(&proof),
+        "--zk",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("proved in zero knowledge"),
+        "{}",
+        text(&o)
+    );
+    let o = verify(&dir, &proof);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("verified (zero-knowledge proof)"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("logits"), "{}", text(&o));
+
+    // Flipped bytes, a truncated file and another model's key: never accepted.
+    let bytes = std::fs::read(&proof).expect("proof");
+    let bad = tmp.path().join("bad.bin");
+    for pos in (10..bytes.len()).step_by(bytes.len() / 9).take(8) {
+        let mut b = bytes.clone();
+        b[pos] ^= 0x21;
+        std::fs::write(&bad, &b).expect("write");
+        let o = verify(&dir, &bad);
+        assert!(!o.status.success(), "byte {pos} flipped still verifies");
+    }
+    std::fs::write(&bad, &bytes[..bytes.len() / 2]).expect("write");
+    let o = verify(&dir, &bad);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("zero-knowledge proof"), "{}", text(&o));
+    let other = tmp.path().join("other");
+    compile(&other, &["--bits", "12"]);
+    let o = verify(&other, &proof);
+    assert!(!o.status.success(), "ZK proof verified against another key");
+}
+
+#[test]
 fn public_input_is_checked() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("digits");

@@ -114,4 +114,10 @@ pub enum PcsError {
     /// The HVZK-WHIR verifier rejected the proof.
     #[error("hiding proof rejected: {0}")]
     HidingRejected(#[from] ZkVerifierError),
+
+    #[error("stored prover data is unusable: {reason}")]
+    BadProverData {
+        /// What does not match.
+        reason: String,
+    },
 }

@@ -137,8 +137,13 @@ fn plan(
     }
     let min_vars = (64 - (next.max(2) - 1).leading_zeros() as usize).max(params.folding_factor);
     let mut last_error = None;
+    // The hiding mode keeps WHIR's default round rates.
+    let plain = PcsParams {
+        round_rate_step: None,
+        ..*params
+    };
     for num_variables in min_vars..=MAX_VARIABLES {
-        let (_, per_term) = match params.whir_config(num_variables) {
+        let (_, per_term) = match plain.whir_config(num_variables) {
             Ok(c) => c,
             Err(e) => {
                 last_error = Some(e);
@@ -147,7 +152,7 @@ fn plan(
         };
         match ZkConfig::new(
             num_variables,
-            params.protocol_parameters(per_term),
+            params.protocol_parameters(None, per_term),
             ZK_PARAMS,
         ) {
             Ok(config) => {

@@ -7,6 +7,7 @@
 //! | [`scheme`] | [`CommitmentScheme`]: `commit`, `open`, `verify` |
 //! | [`hiding`] | the hiding (zero-knowledge) mode: `commit_hiding`, HVZK-WHIR openings |
 //! | [`proof`] | [`Commitment`], [`EvalClaim`], [`OpeningProof`], [`ProverData`] |
+//! | [`stored`] | prover data kept across processes: `codeword_bytes`, `restore` |
 //! | [`error`] | [`PcsError`] |
 //!
 //! Conventions: a table of `len` entries is a multilinear polynomial in
@@ -39,6 +40,7 @@ pub mod hiding;
 pub mod params;
 pub mod proof;
 pub mod scheme;
+pub mod stored;
 
 pub use error::PcsError;
 pub use p3_whir::parameters::SecurityAssumption;

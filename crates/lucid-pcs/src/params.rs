@@ -60,6 +60,11 @@ pub struct PcsParams {
     pub folding_factor: usize,
     /// `log2(1/rate)` of the first Reed–Solomon code.
     pub starting_log_inv_rate: usize,
+    /// How much `log2(1/rate)` grows per folding round (plain mode). `None` is WHIR's default,
+    /// `folding_factor − 1` (each round's evaluation domain is half the previous one); a
+    /// smaller step shrinks the later codewords (less hashing) at the price of more queries
+    /// per later round. At most `folding_factor`.
+    pub round_rate_step: Option<usize>,
     /// Proximity regime: `CapacityBound` is the conjectured (up-to-capacity) analysis,
     /// `JohnsonBound` the proven one (more queries).
     pub assumption: SecurityAssumption,
@@ -76,6 +81,7 @@ impl Default for PcsParams {
             pow_bits: 12,
             folding_factor: 4,
             starting_log_inv_rate: 1,
+            round_rate_step: None,
             assumption: SecurityAssumption::CapacityBound,
         }
     }
@@ -147,11 +153,29 @@ pub(crate) fn new_mmcs() -> Mmcs {
 }
 
 impl PcsParams {
-    pub(crate) fn protocol_parameters(&self, per_term_bits: usize) -> ProtocolParameters {
+    /// WHIR's parameters for a stacked polynomial of `num_variables` variables (`None`: the
+    /// hiding mode, which keeps WHIR's default round rates).
+    pub(crate) fn protocol_parameters(
+        &self,
+        num_variables: Option<usize>,
+        per_term_bits: usize,
+    ) -> ProtocolParameters {
+        let folding = FoldingFactor::Constant(self.folding_factor);
+        let round_log_inv_rates = match (self.round_rate_step, num_variables) {
+            (Some(step), Some(nv)) => {
+                let rounds = folding
+                    .compute_folding_schedule(nv)
+                    .map_or(0, |s| s.len().saturating_sub(1));
+                (1..=rounds)
+                    .map(|i| self.starting_log_inv_rate + i * step)
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         ProtocolParameters {
             starting_log_inv_rate: self.starting_log_inv_rate,
-            round_log_inv_rates: Vec::new(),
-            folding_factor: FoldingFactor::Constant(self.folding_factor),
+            round_log_inv_rates,
+            folding_factor: folding,
             soundness_type: self.assumption,
             security_level: per_term_bits,
             pow_bits: self.pow_bits,
@@ -164,7 +188,10 @@ impl PcsParams {
         let mut last_error = None;
         for margin in 0..=MAX_MARGIN {
             let per_term = self.security_bits + margin;
-            let config = match Config::new(num_variables, self.protocol_parameters(per_term)) {
+            let config = match Config::new(
+                num_variables,
+                self.protocol_parameters(Some(num_variables), per_term),
+            ) {
                 Ok(config) => config,
                 Err(e) => {
                     // A larger margin only demands more grinding: stop at the first failure.

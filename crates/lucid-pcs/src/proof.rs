@@ -4,7 +4,8 @@
 use lucid_core::field::{EF, F};
 use lucid_core::transcript::{StatementTranscript, Transcript};
 use p3_field::PrimeCharacteristicRing;
-use p3_whir::{HidingWhirProverData, WhirProof, WhirProverData, ZkWhirProof};
+use p3_matrix::dense::RowMajorMatrix;
+use p3_whir::{HidingWhirProverData, WhirProof, ZkWhirProof};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PcsError;
@@ -13,6 +14,9 @@ use crate::params::{Layout, Mmcs, Whir};
 
 /// The Merkle cap of the stacked codeword (one 4-element Poseidon2 root).
 pub type Root = <Mmcs as p3_commit::Mmcs<F>>::Commitment;
+
+/// The Merkle tree over the codeword (its leaves are the codeword's rows).
+pub(crate) type MerkleData = <Mmcs as p3_commit::Mmcs<F>>::ProverData<RowMajorMatrix<F>>;
 
 /// A binding commitment to a batch of base-field tables.
 ///
@@ -158,10 +162,11 @@ pub struct ProverData {
 /// The prover data of each commitment mode.
 #[derive(Clone)]
 pub(crate) enum ProverMode {
-    /// Plain WHIR: the instance and its codeword/tree.
+    /// Plain WHIR: the instance, the stacked tables and the codeword's Merkle tree.
     Plain {
         whir: std::sync::Arc<Whir>,
-        data: WhirProverData<F, EF, Mmcs, Layout>,
+        layout: Layout,
+        merkle: MerkleData,
     },
     /// HVZK-WHIR: the instance (with its prover randomness), the stacking, the masked data.
     Hiding {

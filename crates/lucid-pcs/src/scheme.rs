@@ -16,7 +16,7 @@ use p3_commit::MultilinearPcs;
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
 use p3_multilinear_util::point::Point;
-use p3_sumcheck::layout::{Layout as _, Table};
+use p3_sumcheck::layout::{Layout as _, Table, Witness};
 use p3_sumcheck::{OpeningBatch, OpeningProtocol, PrescribedPointPcs, TableShape, TableSpec};
 use p3_whir::PcsProof;
 
@@ -92,22 +92,11 @@ impl CommitmentScheme {
         ))
     }
 
-    /// Commits to `tables` (any lengths ≥ 1; each is zero-padded to a power of two).
-    ///
-    /// Nothing enters a transcript here: bind the returned commitment with
-    /// [`Commitment::observe`] or [`Commitment::observe_statement`] before drawing any
-    /// challenge that a later claim on it depends on.
-    pub fn commit(&self, tables: Vec<Vec<F>>) -> Result<(Commitment, ProverData), PcsError> {
-        if tables.is_empty() {
-            return Err(PcsError::NoTables);
-        }
-        if let Some(table) = tables.iter().position(Vec::is_empty) {
-            return Err(PcsError::EmptyTable { table });
-        }
-        let table_lens: Vec<u64> = tables.iter().map(|t| t.len() as u64).collect();
+    /// The WHIR instance for `tables` and their stacked witness (tables zero-padded to
+    /// powers of two).
+    pub(crate) fn stacked(&self, tables: Vec<Vec<F>>) -> Result<(Whir, Witness<F>), PcsError> {
         let table_vars: Vec<usize> = tables.iter().map(|t| table_variables(t.len())).collect();
         let (whir, _, num_variables) = self.whir_for(&table_vars)?;
-
         let tables: Vec<Table<F>> = tables
             .into_iter()
             .zip(&table_vars)
@@ -121,6 +110,23 @@ impl CommitmentScheme {
             // Our planner and the layout's disagree: a bug, not an input error.
             return Err(PcsError::ParameterMismatch);
         }
+        Ok((whir, witness))
+    }
+
+    /// Commits to `tables` (any lengths ≥ 1; each is zero-padded to a power of two).
+    ///
+    /// Nothing enters a transcript here: bind the returned commitment with
+    /// [`Commitment::observe`] or [`Commitment::observe_statement`] before drawing any
+    /// challenge that a later claim on it depends on.
+    pub fn commit(&self, tables: Vec<Vec<F>>) -> Result<(Commitment, ProverData), PcsError> {
+        if tables.is_empty() {
+            return Err(PcsError::NoTables);
+        }
+        if let Some(table) = tables.iter().position(Vec::is_empty) {
+            return Err(PcsError::EmptyTable { table });
+        }
+        let table_lens: Vec<u64> = tables.iter().map(|t| t.len() as u64).collect();
+        let (whir, witness) = self.stacked(tables)?;
         // WHIR's commit binds the root into the challenger it is given; ours binds it through
         // `Commitment::observe`, so a scratch challenger receives WHIR's binding.
         let (root, data) = whir.commit(witness, &mut new_challenger())?;
@@ -134,7 +140,8 @@ impl CommitmentScheme {
             ProverData {
                 mode: ProverMode::Plain {
                     whir: Arc::new(whir),
-                    data,
+                    layout: data.layout,
+                    merkle: data.merkle_data,
                 },
                 commitment,
             },
@@ -232,8 +239,12 @@ impl CommitmentScheme {
         transcript: &mut Transcript,
     ) -> Result<OpeningProof, PcsError> {
         let ProverData { mode, commitment } = data;
-        let (whir, data) = match mode {
-            ProverMode::Plain { whir, data } => (whir, data),
+        let (whir, mut layout, merkle) = match mode {
+            ProverMode::Plain {
+                whir,
+                layout,
+                merkle,
+            } => (whir, layout, merkle),
             ProverMode::Hiding { pcs, layout, data } => {
                 return crate::hiding::open(
                     self,
@@ -256,13 +267,27 @@ impl CommitmentScheme {
         let schedule = self.schedule(&commitment, claims)?;
         self.check_security(&whir, &schedule.protocol)?;
         bind_claims(claims, transcript);
-        let proof = whir.open_at(
-            data,
-            &schedule.protocol,
-            &schedule.points,
-            transcript.challenger_mut(),
+        // WHIR's `open_at`, on the layout and tree kept apart (so that stored prover data can
+        // be restored without re-committing): the out-of-domain answers, then every batch at
+        // its prescribed point, then the WHIR run.
+        let protocol = &schedule.protocol;
+        let ood_samples = whir.commitment_ood_samples();
+        whir.validate_initial_claims(
+            protocol
+                .checked_num_claims()
+                .and_then(|n| n.checked_add(ood_samples))
+                .ok_or(p3_whir::WhirConfigError::InitialClaimCountOverflow)?,
         )?;
-        for (evals, &i) in proof.evals.iter().zip(&schedule.order) {
+        let challenger = transcript.challenger_mut();
+        let initial_ood_answers: Vec<EF> = (0..ood_samples)
+            .map(|_| layout.add_virtual_eval(challenger))
+            .collect();
+        let evals: Vec<_> = protocol
+            .iter_openings()
+            .zip(&schedule.points)
+            .map(|((table, batch), point)| layout.eval_at(table, batch, point, challenger))
+            .collect();
+        for (evals, &i) in evals.iter().zip(&schedule.order) {
             if evals.current().first() != Some(&claims[i].value) {
                 return Err(PcsError::WrongClaimedValue {
                     claim: i,
@@ -270,8 +295,15 @@ impl CommitmentScheme {
                 });
             }
         }
+        let proof = whir.prove(
+            initial_ood_answers,
+            challenger,
+            layout,
+            merkle,
+            protocol.num_openings(),
+        )?;
         Ok(OpeningProof {
-            body: ProofBody::Plain(proof.whir),
+            body: ProofBody::Plain(proof),
         })
     }
 

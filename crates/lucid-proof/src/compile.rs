@@ -8,7 +8,8 @@ use lucid_model::quant::QGraph;
 use crate::error::ProofError;
 use crate::graph::plan::{Plan, Visibility};
 use crate::graph::prover::weight_tables;
-use crate::key::{ProofParams, ProverKey, VerifyingKey, strip_weights};
+use crate::graph::weights::WeightsData;
+use crate::key::{ProofParams, ProverKey, VerifyingKey, WeightsParams, strip_weights};
 
 /// The graph the prover proves: `graph` with max, max-pooling, max-reductions, comparisons,
 /// logic and selection rewritten into provable primitives (same integer results).
@@ -26,26 +27,53 @@ pub fn compile(
     input_visibility: Visibility,
     params: ProofParams,
 ) -> Result<ProverKey, ProofError> {
+    Ok(compile_with_weights(graph, input_visibility, params)?.0)
+}
+
+/// [`compile`], also returning the weights commitment's prover data (`None` without weights),
+/// for [`crate::graph::prover::prove_with_weights`] or to store with
+/// [`WeightsData::to_bytes`].
+///
+/// The weights' rates are chosen from their stacked size ([`WeightsParams::for_variables`]).
+pub fn compile_with_weights(
+    graph: QGraph,
+    input_visibility: Visibility,
+    params: ProofParams,
+) -> Result<(ProverKey, Option<WeightsData>), ProofError> {
     let graph = provable_graph(&graph)?;
     let plan = Plan::new(&graph, input_visibility)?;
     let tables = weight_tables(&graph, &plan);
-    let weights = if tables.is_empty() {
-        None
+    let weights_params = WeightsParams::for_variables(stacked_variables(
+        tables.iter().map(Vec::len),
+        params.folding_factor as usize,
+    ));
+    let (weights, data) = if tables.is_empty() {
+        (None, None)
     } else {
-        let (c, _) = params
-            .scheme()
+        let (c, data) = params
+            .weights_scheme(&weights_params)
             .commit(tables)
             .map_err(|source| ProofError::Pcs {
                 what: "weights",
                 source,
             })?;
-        Some(c)
+        (Some(c), Some(WeightsData::from_data(data)))
     };
     let vk = VerifyingKey {
         graph: strip_weights(&graph, &plan),
         input_visibility,
         weights,
+        weights_params,
         params,
     };
-    Ok(ProverKey { vk, graph })
+    Ok((ProverKey { vk, graph }, data))
+}
+
+/// Variables of the polynomial that stacks tables of the given lengths (each padded to a power
+/// of two, at least `2^folding`).
+fn stacked_variables(lens: impl Iterator<Item = usize>, folding: usize) -> usize {
+    let total: u128 = lens
+        .map(|l| 1u128 << (l.max(1).next_power_of_two().trailing_zeros() as usize).max(folding))
+        .sum();
+    total.max(1).next_power_of_two().trailing_zeros() as usize
 }

@@ -16,11 +16,13 @@ pub mod graph;
 pub mod key;
 pub mod layers;
 pub mod layout;
+pub mod zk;
 
-pub use compile::compile;
+pub use compile::{compile, compile_with_weights};
 pub use error::ProofError;
 pub use graph::plan::Visibility;
 pub use graph::proof::Proof;
-pub use graph::prover::prove;
+pub use graph::prover::{prove, prove_with_weights};
 pub use graph::verifier::verify;
-pub use key::{ProofParams, ProverKey, VerifyingKey};
+pub use graph::weights::WeightsData;
+pub use key::{ProofParams, ProverKey, VerifyingKey, WeightsParams};

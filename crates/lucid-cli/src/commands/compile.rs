@@ -155,17 +155,26 @@ pub fn run(opts: &CompileOptions) -> Result<Compiled> {
     if opts.per_layer {
         print_layer_accuracy(&imported, &q, &samples[0])?;
     }
-    let pk = lucid_proof::compile(q, opts.input_visibility, ProofParams::default())?;
+    let (pk, weights) =
+        lucid_proof::compile_with_weights(q, opts.input_visibility, ProofParams::default())?;
     std::fs::create_dir_all(&opts.out)
         .with_context(|| format!("cannot create {}", opts.out.display()))?;
     let pk_size = io::write_prover_key(&opts.out.join("model.lucid"), &pk)?;
     let vk_size = io::write_verifying_key(&opts.out.join("model.vk"), &pk.vk)?;
+    let weights_path = weights_file(&opts.out.join("model.lucid"));
+    match &weights {
+        Some(w) => io::write_bytes(&weights_path, &w.to_bytes(&pk.vk)?)?,
+        // A stale file of an earlier compile would be refused anyway; remove it.
+        None if weights_path.exists() => std::fs::remove_file(&weights_path)
+            .with_context(|| format!("cannot remove {}", weights_path.display()))?,
+        None => {}
+    }
     let digest = pk.vk.digest_hex()?;
     tracing::info!(elapsed = ?start.elapsed(), "compiled");
     print_accuracy(&accuracy, samples.len());
     if let Some(w) = &pk.vk.weights {
         let lens: Vec<usize> = w.table_lens().iter().map(|&l| l as usize).collect();
-        let report = pk.vk.params.scheme().security(&lens, lens.len())?;
+        let report = pk.vk.weights_scheme().security(&lens, lens.len())?;
         println!(
             "security: {:.1} bits per commitment opening (WHIR, conjectured capacity bound, {} grinding bits)",
             report.bits, report.max_pow_bits
@@ -176,6 +185,12 @@ pub fn run(opts: &CompileOptions) -> Result<Compiled> {
         digest,
         sizes: (pk_size, vk_size),
     })
+}
+
+/// The stored weights codeword beside a prover artifact: `model.weights` next to
+/// `model.lucid` (`lucid_proof::WeightsData`).
+pub fn weights_file(artifact: &Path) -> PathBuf {
+    artifact.with_extension("weights")
 }
 
 /// The default input file beside a model (`input.json` in the same folder), if any.

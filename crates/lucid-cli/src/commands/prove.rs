@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use lucid_proof::graph::prover::ProveObserver;
-use lucid_proof::{Proof, ProverKey};
+use lucid_proof::zk::ZkProof;
+use lucid_proof::{Proof, ProverKey, WeightsData};
 
 use crate::io;
 
@@ -23,10 +24,39 @@ impl ProveObserver for Spinner {
 /// Time spent in each prover stage.
 pub type StageTimes = Vec<(String, Duration)>;
 
+/// Reads the stored weights codeword beside `artifact` (`model.weights`), if there is one.
+/// A file that does not belong to the artifact or is damaged is an error naming it.
+pub fn read_weights(pk: &ProverKey, artifact: &Path) -> Result<Option<WeightsData>> {
+    let path = super::compile::weights_file(artifact);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let bytes = io::read_bytes(&path)?;
+    let data = WeightsData::from_bytes(pk, &bytes).with_context(|| {
+        format!(
+            "{} is unusable (delete it to prove without it, or recompile the model)",
+            path.display()
+        )
+    })?;
+    Ok(Some(data))
+}
+
 /// Proves `input` on `pk`; returns the proof, the time taken and the time of each stage.
+/// The weights are committed again ([`prove_with`] takes the stored codeword).
 pub fn prove(
     pk: &ProverKey,
     input: &Path,
+    show_progress: bool,
+) -> Result<(Proof, Duration, StageTimes)> {
+    prove_with(pk, input, None, show_progress)
+}
+
+/// [`prove`], opening the weights from `weights`, the stored weights codeword
+/// ([`read_weights`]), when given.
+pub fn prove_with(
+    pk: &ProverKey,
+    input: &Path,
+    weights: Option<WeightsData>,
     show_progress: bool,
 ) -> Result<(Proof, Duration, StageTimes)> {
     let file = io::read_input(input)?;
@@ -46,7 +76,7 @@ pub fn prove(
         ProgressBar::hidden()
     };
     let mut spinner = Spinner(bar, Vec::new());
-    let result = lucid_proof::prove(pk, &values, &mut spinner);
+    let result = lucid_proof::prove_with_weights(pk, &values, weights, &mut spinner);
     let end = Instant::now();
     spinner.0.finish_and_clear();
     let (proof, _witness) = result?;
@@ -62,22 +92,79 @@ pub fn prove(
     Ok((proof, start.elapsed(), stages))
 }
 
-/// Runs `lucid prove`; with `timings`, prints the time of each prover stage.
-pub fn run(artifact: &Path, input: &Path, out: &Path, timings: bool) -> Result<()> {
+/// Proves `input` on `pk` in zero knowledge (the input and every activation hidden, the weights
+/// bound to the key's commitment); returns the proof and the time taken.
+pub fn prove_zk(
+    pk: &ProverKey,
+    input: &Path,
+    weights: Option<WeightsData>,
+    show_progress: bool,
+) -> Result<(ZkProof, Duration)> {
+    let file = io::read_input(input)?;
+    let values = io::input_values(&pk.graph, &file)
+        .with_context(|| format!("input file {}", input.display()))?;
+    let start = Instant::now();
+    let bar = if show_progress {
+        let b = ProgressBar::new_spinner();
+        b.set_style(
+            ProgressStyle::with_template("{spinner} proving in zero knowledge [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        b.enable_steady_tick(Duration::from_millis(120));
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let result = lucid_proof::zk::prove_with_weights(pk, &values, weights, &mut rand::rng());
+    bar.finish_and_clear();
+    let (proof, _witness) = result?;
+    Ok((proof, start.elapsed()))
+}
+
+/// Runs `lucid prove`; with `timings`, prints the time of each prover stage; with `zk`, proves
+/// in zero knowledge.
+pub fn run(artifact: &Path, input: &Path, out: &Path, timings: bool, zk: bool) -> Result<()> {
     let pk = io::read_prover_key(artifact)?;
-    let (proof, elapsed, stages) = prove(&pk, input, true)?;
-    if timings {
-        for (name, d) in &stages {
-            println!("  {name:<18} {:>9.2} ms", d.as_secs_f64() * 1e3);
-        }
+    let load = Instant::now();
+    let weights = read_weights(&pk, artifact)?;
+    let load = load.elapsed();
+    if weights.is_none() && pk.vk.weights.is_some() {
+        eprintln!(
+            "note: no stored weights codeword ({}); committing the weights again (slower; recompile to create it)",
+            super::compile::weights_file(artifact).display()
+        );
     }
-    let size = io::write_proof(out, &proof)?;
+    if timings {
+        println!(
+            "  {:<18} {:>9.2} ms",
+            "load weights",
+            load.as_secs_f64() * 1e3
+        );
+    }
+    let (outputs, elapsed, size) = if zk {
+        if timings {
+            eprintln!("note: --timings has no stage breakdown in zero-knowledge mode");
+        }
+        let (proof, elapsed) = prove_zk(&pk, input, weights, true)?;
+        let size = io::write_zk_proof(out, &proof)?;
+        (proof.outputs, elapsed, size)
+    } else {
+        let (proof, elapsed, stages) = prove_with(&pk, input, weights, true)?;
+        if timings {
+            for (name, d) in &stages {
+                println!("  {name:<18} {:>9.2} ms", d.as_secs_f64() * 1e3);
+            }
+        }
+        let size = io::write_proof(out, &proof)?;
+        (proof.outputs, elapsed, size)
+    };
     println!("outputs:");
-    for (name, v) in io::dequantized_outputs(&pk.graph, &proof.outputs) {
+    for (name, v) in io::dequantized_outputs(&pk.graph, &outputs) {
         println!("  {name}: {}", io::show_value(&v));
     }
     println!(
-        "proved in {:.3} s; proof {} ({:.1} KiB) written to {}",
+        "proved{} in {:.3} s; proof {} ({:.1} KiB) written to {}",
+        if zk { " in zero knowledge" } else { "" },
         elapsed.as_secs_f64(),
         size,
         size as f64 / 1024.0,

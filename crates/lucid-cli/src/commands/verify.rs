@@ -5,25 +5,28 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 use lucid_model::quant::fixed::quantize;
-use lucid_model::tensor::Value;
+use lucid_model::tensor::{Tensor, Value};
 use lucid_proof::{Proof, VerifyingKey, Visibility};
 
-use crate::io;
+use crate::io::{self, AnyProof};
 
 /// Checks that the proof's public inputs are the quantized values of `input`.
 pub fn check_input(vk: &VerifyingKey, proof: &Proof, input: &Path) -> Result<()> {
+    check_public_inputs(vk, &proof.public_inputs, input)
+}
+
+/// Checks that `public_inputs` (a proof's) are the quantized values of `input`.
+pub fn check_public_inputs(
+    vk: &VerifyingKey,
+    public_inputs: &[Tensor<i64>],
+    input: &Path,
+) -> Result<()> {
     if vk.input_visibility != Visibility::Public {
         bail!("the key's inputs are private: --input cannot be checked against this proof");
     }
     let file = io::read_input(input)?;
     let values = io::input_values(&vk.graph, &file)?;
-    for ((decl, value), got) in vk
-        .graph
-        .inputs
-        .iter()
-        .zip(&values)
-        .zip(&proof.public_inputs)
-    {
+    for ((decl, value), got) in vk.graph.inputs.iter().zip(&values).zip(public_inputs) {
         let node = &vk.graph.nodes[decl.node];
         let (lo, hi) = (node.range.lo as i64, node.range.hi as i64);
         let expected: Vec<i64> = match value {
@@ -45,21 +48,34 @@ pub fn check_input(vk: &VerifyingKey, proof: &Proof, input: &Path) -> Result<()>
     Ok(())
 }
 
-/// Runs `lucid verify`; returns an error (non-zero exit) when the proof does not verify.
+/// Runs `lucid verify` on a proof of either mode; returns an error (non-zero exit) when the
+/// proof does not verify.
 pub fn run(vk_path: &Path, proof_path: &Path, input: Option<&Path>) -> Result<()> {
     let vk = io::read_verifying_key(vk_path)?;
-    let proof = io::read_proof(proof_path)?;
+    let proof = io::read_any_proof(proof_path)?;
     let digest = vk.digest_hex()?;
     println!("model {digest}");
-    if let Some(input) = input {
-        check_input(&vk, &proof, input)?;
-    }
     let start = Instant::now();
-    lucid_proof::verify(&vk, &proof)?;
+    let (outputs, mode) = match &proof {
+        AnyProof::Plain(p) => {
+            if let Some(input) = input {
+                check_input(&vk, p, input)?;
+            }
+            lucid_proof::verify(&vk, p)?;
+            (p.outputs.clone(), "")
+        }
+        AnyProof::ZeroKnowledge(p) => {
+            if let Some(input) = input {
+                check_public_inputs(&vk, &p.public_inputs, input)?;
+            }
+            let outputs = lucid_proof::zk::verify(&vk, p, None)?;
+            (outputs, " (zero-knowledge proof)")
+        }
+    };
     let elapsed = start.elapsed();
-    println!("verified in {:.1} ms", elapsed.as_secs_f64() * 1e3);
+    println!("verified{mode} in {:.1} ms", elapsed.as_secs_f64() * 1e3);
     println!("public outputs:");
-    for (name, v) in io::dequantized_outputs(&vk.graph, &proof.outputs) {
+    for (name, v) in io::dequantized_outputs(&vk.graph, &outputs) {
         println!("  {name}: {}", io::show_value(&v));
     }
     Ok(())

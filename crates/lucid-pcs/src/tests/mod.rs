@@ -1,6 +1,7 @@
 //! Completeness and soundness tests of the commitment scheme.
 
 mod hiding;
+mod stored;
 mod tamper;
 
 use lucid_core::field::{EF, F};

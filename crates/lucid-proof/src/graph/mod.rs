@@ -8,3 +8,4 @@ pub mod proof;
 pub mod prover;
 pub mod statement;
 pub mod verifier;
+pub mod weights;

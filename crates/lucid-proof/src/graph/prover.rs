@@ -20,6 +20,7 @@ use crate::graph::proof::{Claims, NodeProof, Proof, RequantEvals};
 use crate::graph::statement::{
     Settlement, WitnessLayout, padded_with, pcs_claim, real_mask, start_transcript,
 };
+use crate::graph::weights::WeightsData;
 use crate::key::{ProverKey, weight_tensors};
 use crate::layers;
 use crate::layout::PaddedTensor;
@@ -37,9 +38,24 @@ impl ProveObserver for () {
 /// Proves one inference of `pk`'s model on `inputs` (one value per graph input, as the
 /// integer interpreter takes them). Returns the proof and the witness (with the dequantized
 /// outputs).
+///
+/// The weights are committed again for the opening (about as costly as compiling them);
+/// [`prove_with_weights`] opens the prover data kept from compile time instead.
 pub fn prove(
     pk: &ProverKey,
     inputs: &[Value],
+    observer: &mut dyn ProveObserver,
+) -> Result<(Proof, Witness), ProofError> {
+    prove_with_weights(pk, inputs, None, observer)
+}
+
+/// [`prove`], opening the weights from `weights` (the prover data `compile` produced, or
+/// [`WeightsData::from_bytes`]) when given. An opening made from such data is verified before
+/// the proof is returned: damaged data gives an error, never a proof the verifier rejects.
+pub fn prove_with_weights(
+    pk: &ProverKey,
+    inputs: &[Value],
+    weights: Option<WeightsData>,
     observer: &mut dyn ProveObserver,
 ) -> Result<(Proof, Witness), ProofError> {
     observer.stage("integer run");
@@ -47,7 +63,7 @@ pub fn prove(
         let _s = info_span!("integer run").entered();
         int_eval::run(&pk.graph, inputs)?
     };
-    let proof = prove_witness(pk, &witness, observer)?;
+    let proof = prove_witness_with(pk, &witness, weights, observer)?;
     Ok((proof, witness))
 }
 
@@ -60,10 +76,20 @@ pub fn prove_witness(
     witness: &Witness,
     observer: &mut dyn ProveObserver,
 ) -> Result<Proof, ProofError> {
+    prove_witness_with(pk, witness, None, observer)
+}
+
+/// [`prove_witness`] with the weights' prover data (see [`prove_with_weights`]).
+pub fn prove_witness_with(
+    pk: &ProverKey,
+    witness: &Witness,
+    weights: Option<WeightsData>,
+    observer: &mut dyn ProveObserver,
+) -> Result<Proof, ProofError> {
     let graph = &pk.graph;
     let vk = &pk.vk;
     let plan = vk.plan()?;
-    let scheme = vk.params.scheme();
+    let scheme = vk.params.witness_scheme();
     let tensors = &witness.tensors;
     if tensors.len() != graph.nodes.len() {
         return Err(ProofError::Witness {
@@ -106,7 +132,7 @@ pub fn prove_witness(
     let mut t = start_transcript(vk, &public_inputs, &outputs)?;
 
     // Lookups and the witness commitment.
-    observer.stage("commit");
+    observer.stage("multiplicities");
     let lookups = lk::lookups(graph, &plan)?;
     let selector = |n: usize| real_mask(&padded[n].shape);
     let instances: Vec<LookupInstance> = lookups
@@ -133,6 +159,7 @@ pub fn prove_witness(
     } else {
         multiplicities(&instances)?
     };
+    observer.stage("commit");
     let layout = WitnessLayout::new(&plan, mults.iter().map(Vec::len).collect());
     let mut tables: Vec<Vec<F>> = Vec::with_capacity(layout.num_tables());
     tables.extend(layout.nodes.iter().map(|&n| padded[n].evals.clone()));
@@ -254,7 +281,7 @@ pub fn prove_witness(
         settle.witness.push(pcs_claim(table, c));
     }
 
-    observer.stage("openings");
+    observer.stage("open witness");
     let (witness_commitment, witness_data) = match committed {
         Some((c, d)) => (Some(c), Some(d)),
         None => (None, None),
@@ -273,29 +300,49 @@ pub fn prove_witness(
         }
         _ => None,
     };
-    let weights_opening = if settle.weights.is_empty() {
-        None
-    } else {
-        let _s = info_span!("open weights", claims = settle.weights.len()).entered();
-        let tables = weight_tables(graph, &plan);
-        let (c, data) = scheme.commit(tables).map_err(|source| ProofError::Pcs {
-            what: "weights",
-            source,
-        })?;
-        if Some(&c) != vk.weights.as_ref() {
+    let weights_opening = match (settle.weights.is_empty(), &vk.weights) {
+        (true, _) => None,
+        (false, None) => {
             return Err(ProofError::Witness {
                 node: "weights".into(),
-                reason: "the artifact's weights do not match its verifying key's commitment (corrupted artifact)".into(),
+                reason: "claims on weights, but the key has no weights commitment".into(),
             });
         }
-        Some(
-            scheme
+        (false, Some(commitment)) => {
+            let wscheme = vk.weights_scheme();
+            let (data, stored) = match weights {
+                Some(w) => (w.into_data(), true),
+                None => {
+                    observer.stage("commit weights");
+                    let _s = info_span!("commit weights").entered();
+                    let w = WeightsData::commit(pk)?.ok_or_else(|| ProofError::Witness {
+                        node: "weights".into(),
+                        reason: "claims on weights, but the model has none".into(),
+                    })?;
+                    (w.into_data(), false)
+                }
+            };
+            observer.stage("open weights");
+            let _s = info_span!("open weights", claims = settle.weights.len()).entered();
+            let mut check = stored.then(|| t.clone());
+            let opening = wscheme
                 .open(data, &settle.weights, &mut t)
                 .map_err(|source| ProofError::Pcs {
                     what: "weights",
                     source,
-                })?,
-        )
+                })?;
+            if let Some(check) = check.as_mut() {
+                wscheme
+                    .verify(commitment, &settle.weights, &opening, check)
+                    .map_err(|e| ProofError::Format {
+                        what: "stored weights codeword",
+                        reason: format!(
+                            "the weights opening made from it does not verify ({e}): the file is damaged; recompile the model"
+                        ),
+                    })?;
+            }
+            Some(opening)
+        }
     };
 
     Ok(Proof {

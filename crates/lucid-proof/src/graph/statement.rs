@@ -17,8 +17,9 @@ use crate::layout::{PaddedShape, PaddedTensor};
 ///
 /// # Transcript
 /// `StatementTranscript::new(b"lucid/inference/v1")`; u64s `vk/digest` (4 words), u64s
-/// `params`; per public input base slice `input` (its padded evaluations); per output base
-/// slice `output`; `finish()`.
+/// `params`; u64s `weights/params` (the weights' `log2(1/rate)` and round step); per public
+/// input base slice `input` (its padded evaluations); per output base slice `output`;
+/// `finish()`.
 pub fn start_transcript(
     vk: &VerifyingKey,
     public_inputs: &[Tensor<i64>],
@@ -39,6 +40,13 @@ pub fn start_transcript(
             pow_bits as u64,
             folding_factor as u64,
             starting_log_inv_rate as u64,
+        ],
+    );
+    st.observe_u64s(
+        b"weights/params",
+        &[
+            vk.weights_params.log_inv_rate as u64,
+            vk.weights_params.round_rate_step as u64,
         ],
     );
     for t in public_inputs {

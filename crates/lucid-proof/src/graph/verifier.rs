@@ -86,7 +86,7 @@ fn check_statement(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
 pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
     let graph = &vk.graph;
     let plan = vk.plan()?;
-    let scheme = vk.params.scheme();
+    let scheme = vk.params.witness_scheme();
     check_statement(vk, proof)?;
     let mut t = start_transcript(vk, &proof.public_inputs, &proof.outputs)?;
     let shape = |n: usize| PaddedShape::new(&graph.nodes[n].shape);
@@ -322,7 +322,8 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
         &proof.weights_opening,
         settle.weights.is_empty(),
     ) {
-        (Some(c), Some(o), false) => scheme
+        (Some(c), Some(o), false) => vk
+            .weights_scheme()
             .verify(c, &settle.weights, o, &mut t)
             .map_err(|e| rejected("weights opening", e.to_string()))?,
         (_, None, true) => {}

@@ -94,7 +94,7 @@ pub fn prove_with_witness(pk: &ProverKey, w: &FieldWitness) -> Result<Proof, Pro
     let graph = &pk.graph;
     let vk = &pk.vk;
     let plan = vk.plan()?;
-    let scheme = vk.params.scheme();
+    let scheme = vk.params.witness_scheme();
     let padded = &w.padded;
     let limbs = &w.limbs;
     let public_inputs: Vec<Tensor<i64>> = match vk.input_visibility {
@@ -288,14 +288,15 @@ pub fn prove_with_witness(pk: &ProverKey, w: &FieldWitness) -> Result<Proof, Pro
     let weights_opening = if settle.weights.is_empty() {
         None
     } else {
-        let (_, data) = scheme
+        let weights_scheme = vk.weights_scheme();
+        let (_, data) = weights_scheme
             .commit(weight_tables(graph, &plan))
             .map_err(|source| ProofError::Pcs {
                 what: "weights",
                 source,
             })?;
         Some(
-            scheme
+            weights_scheme
                 .open(data, &settle.weights, &mut t)
                 .map_err(|source| ProofError::Pcs {
                     what: "weights",

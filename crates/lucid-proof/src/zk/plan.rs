@@ -1,0 +1,523 @@
+//! The zero-knowledge plan: what both sides derive from the verifying key before any proof
+//! message — which tensors carry a blinded table or a committed mask, the tables of the
+//! hiding witness commitment in order, how many claims each virtual tensor receives, and the
+//! shapes of every zero-knowledge sumcheck (whose Libra masks are committed up front).
+
+use lucid_lookup::zk::ZkLayout;
+use lucid_lookup::{InstanceShape, LookupLayout};
+use lucid_model::ir::Op;
+use lucid_model::quant::{QGraph, QNode, QOp};
+
+use crate::error::ProofError;
+use crate::graph::lookups::{self as lk, Column};
+use crate::graph::plan::{Plan, RANGE_BITS, Role, Visibility};
+use crate::key::VerifyingKey;
+use crate::layout::PaddedShape;
+use lucid_lookup::TableSpec;
+
+/// Least number of (padded) variables of a tensor with a mask: its mask of `2^n` base-field
+/// entries must stay uniform under every extension-field evaluation revealed (3 base-field
+/// functionals each), and a tensor is queried at most 5 times in an MLP-shaped graph
+/// (`3·5 < 2^4`). The prover also checks the actual count ([`super::prover`]).
+pub const MIN_MASKED_VARS: usize = 4;
+
+/// How one node's tensor is represented in the zero-knowledge proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A public input: its mask is zero, the verifier evaluates it.
+    PublicInput,
+    /// Committed blinded, `[T ; R_T]` (private inputs, requantization and lookup outputs,
+    /// layer outputs a lookup reads).
+    Committed,
+    /// A compile-time weight: bound by the key's plain weights commitment and not blinded. Its
+    /// "mask" is the weight itself, `W' = [W ; W]`, so `W'(c, x) = W(x)` for every `c`: a claim
+    /// on it is a plain claim on the weights commitment.
+    Weight,
+    /// A virtual tensor whose mask `R_T` is committed (a matrix product's output).
+    CommittedMask,
+    /// A virtual tensor whose mask is a linear image of its operands' masks.
+    Derived,
+    /// A constant without a data role, or a node no claim reaches.
+    None,
+}
+
+/// Which protocol a zero-knowledge sumcheck belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SumcheckKind {
+    /// Several claims (or an output claim) on a virtual tensor batched into one.
+    Batch,
+    /// A matrix product's relation.
+    Relation,
+    /// A ReLU's zero-check `Σ_x eq(τ, x)·z(x)·(z(x) − y(x)) = 0`.
+    Product,
+}
+
+/// One zero-knowledge sumcheck of the proof, in proving order: its Libra mask's shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SumcheckSlot {
+    pub node: usize,
+    pub kind: SumcheckKind,
+    pub vars: usize,
+    pub degree: usize,
+}
+
+/// A looked-up column in zero-knowledge mode: one of the plain proof's columns, or the
+/// difference `z − y` of a ReLU's output and input.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ZkColumn {
+    Plain(Column),
+    Diff { z: usize, y: usize },
+}
+
+/// One zero-knowledge lookup: a public table and its columns.
+#[derive(Clone, Debug)]
+pub struct ZkLookup {
+    pub table: TableSpec,
+    pub columns: Vec<ZkColumn>,
+    pub len: usize,
+}
+
+/// A ReLU `z = max(y, 0)` proved without a function table: `z` and `z − y` range-checked into
+/// `[0, 2^16)` and the zero-check `z·(z − y) = 0` (together: `z = 0 ≤ −y` or `z = y ≥ 0`, as
+/// the field has no zero divisors and the ranges cannot wrap).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReluCheck {
+    /// The ReLU node (`z`).
+    pub node: usize,
+    /// Its input (`y`).
+    pub input: usize,
+}
+
+/// The ReLU nodes of the plan whose function lookup has a domain inside `(−2^16, 2^16)`.
+fn relu_checks(graph: &QGraph, plan: &Plan) -> Result<Vec<ReluCheck>, ProofError> {
+    let mut out = Vec::new();
+    for (id, role) in plan.roles.iter().enumerate() {
+        let Role::Lookup { function } = role else {
+            continue;
+        };
+        let f = &plan.functions[*function];
+        let span = 1i64 << RANGE_BITS;
+        if f.log_size > RANGE_BITS || f.lo <= -span || f.lo + (1i64 << f.log_size) > span {
+            continue;
+        }
+        let outputs = lk::function_outputs(graph, id, f.lo, f.log_size)?;
+        let is_relu = outputs
+            .iter()
+            .enumerate()
+            .all(|(i, &v)| v == (f.lo + i as i64).max(0));
+        if is_relu {
+            out.push(ReluCheck {
+                node: id,
+                input: graph.nodes[id].inputs[f.operand],
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The zero-knowledge lookups: the plain proof's, with each [`ReluCheck`]'s function lookup
+/// replaced by two range lookups (`z` and `z − y`).
+fn zk_lookups(
+    graph: &QGraph,
+    plan: &Plan,
+    relus: &[ReluCheck],
+) -> Result<Vec<ZkLookup>, ProofError> {
+    let mut out = Vec::new();
+    for l in lk::lookups(graph, plan)? {
+        let relu = match l.columns.get(1) {
+            Some(Column::Shifted { node, .. }) => relus.iter().find(|r| r.node == *node),
+            _ => None,
+        };
+        match relu {
+            Some(r) => {
+                out.push(ZkLookup {
+                    table: lk::range_table(),
+                    columns: vec![ZkColumn::Plain(Column::Shifted {
+                        node: r.node,
+                        pad: 0,
+                    })],
+                    len: l.len,
+                });
+                out.push(ZkLookup {
+                    table: lk::range_table(),
+                    columns: vec![ZkColumn::Diff {
+                        z: r.node,
+                        y: r.input,
+                    }],
+                    len: l.len,
+                });
+            }
+            None => out.push(ZkLookup {
+                table: l.table,
+                columns: l.columns.into_iter().map(ZkColumn::Plain).collect(),
+                len: l.len,
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// A table of the first (phase-1) hiding commitment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table1 {
+    /// `[T ; R_T]` of a committed node.
+    Blinded(usize),
+    /// `[L ; R_L]` of remainder limb `.1` of requantization `.0`.
+    Limb(usize, usize),
+    /// `R_T` of a virtual node.
+    Mask(usize),
+    /// The blinded multiplicities of distinct lookup table `j`.
+    Multiplicity(usize),
+    /// The packed Libra mask of sumcheck slot `k`.
+    Libra(usize),
+}
+
+/// The zero-knowledge plan of a verifying key.
+#[derive(Clone, Debug)]
+pub struct ZkPlan {
+    pub plan: Plan,
+    pub kinds: Vec<Kind>,
+    /// Claims each node receives before its own reduction (virtual nodes; structural).
+    pub counts: Vec<usize>,
+    /// Whether a virtual node's claims are batched first.
+    pub batched: Vec<bool>,
+    pub sumchecks: Vec<SumcheckSlot>,
+    pub lookups: Vec<ZkLookup>,
+    /// The ReLUs proved by range checks and a zero-check.
+    pub relus: Vec<ReluCheck>,
+    pub shapes: Vec<InstanceShape>,
+    /// The zero-knowledge lookup layout (`None` without lookups).
+    pub lookup_layout: Option<ZkLayout>,
+    pub tables: Vec<Table1>,
+}
+
+fn unsupported(node: &QNode, reason: impl Into<String>) -> ProofError {
+    ProofError::Unsupported {
+        node: node.name.clone(),
+        op: node.op.name().to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn not_yet(node: &QNode) -> ProofError {
+    unsupported(node, "not yet supported in zero-knowledge mode")
+}
+
+/// The padded variables of node `n`.
+pub fn node_vars(graph: &QGraph, n: usize) -> usize {
+    PaddedShape::new(&graph.nodes[n].shape).num_vars()
+}
+
+/// Whether a reshape keeps the padded layout (every real entry at the same padded offset).
+pub fn reshape_keeps_layout(from: &[usize], to: &[usize]) -> bool {
+    let (a, b) = (PaddedShape::new(from), PaddedShape::new(to));
+    a.num_vars() == b.num_vars() && a.real_to_padded() == b.real_to_padded()
+}
+
+/// The matrix product's operand and output variables, if the product has no batch variables:
+/// `(rows of A, contraction, columns of B)` padded variables.
+pub fn matmul_dims(graph: &QGraph, node: &QNode) -> Option<(usize, usize, usize)> {
+    let QOp::MatMul {
+        transpose_a,
+        transpose_b,
+    } = node.op
+    else {
+        return None;
+    };
+    let sa = &graph.nodes[*node.inputs.first()?].shape;
+    let sb = &graph.nodes[*node.inputs.get(1)?].shape;
+    let so = &node.shape;
+    if sa.len() < 2 || sb.len() < 2 || so.len() < 2 {
+        return None;
+    }
+    let lead = |s: &[usize]| s[..s.len() - 2].iter().product::<usize>();
+    if lead(sa) != 1 || lead(sb) != 1 || lead(so) != 1 {
+        return None;
+    }
+    let (ra, rb) = (sa.len(), sb.len());
+    let (m, k) = if transpose_a {
+        (sa[ra - 1], sa[ra - 2])
+    } else {
+        (sa[ra - 2], sa[ra - 1])
+    };
+    let (k2, n) = if transpose_b {
+        (sb[rb - 1], sb[rb - 2])
+    } else {
+        (sb[rb - 2], sb[rb - 1])
+    };
+    let ro = so.len();
+    if k != k2 || so[ro - 2] != m || so[ro - 1] != n {
+        return None;
+    }
+    let v = |d: usize| PaddedShape::new(&[d]).num_vars();
+    Some((v(m), v(k), v(n)))
+}
+
+/// The layer operators supported in zero-knowledge mode, and whether each is a matrix product.
+fn check_layer(graph: &QGraph, node: &QNode) -> Result<(), ProofError> {
+    let operand_shape = |i: usize| &graph.nodes[node.inputs[i]].shape;
+    match &node.op {
+        QOp::MatMul { .. } => {
+            if node.inputs.len() != 2 || matmul_dims(graph, node).is_none() {
+                return Err(unsupported(
+                    node,
+                    "only matrix products without batch dimensions are supported in zero-knowledge mode",
+                ));
+            }
+        }
+        QOp::Add { .. } | QOp::Sub { .. } => {
+            if node.inputs.len() != 2 {
+                return Err(unsupported(node, "needs two operands"));
+            }
+            for i in 0..2 {
+                crate::layout::Broadcast::new(operand_shape(i), &node.shape)
+                    .map_err(|e| unsupported(node, e.to_string()))?;
+            }
+        }
+        QOp::Requant { shift, .. } if *shift <= 0 && *shift >= -62 => {
+            if node.inputs.len() != 1 || operand_shape(0) != &node.shape {
+                return Err(unsupported(node, "operand shape differs from the output"));
+            }
+        }
+        QOp::Exact(Op::Identity) => {
+            if node.inputs.len() != 1 || operand_shape(0) != &node.shape {
+                return Err(unsupported(node, "operand shape differs from the output"));
+            }
+        }
+        QOp::Exact(Op::Reshape { .. }) => {
+            if node.inputs.is_empty() || !reshape_keeps_layout(operand_shape(0), &node.shape) {
+                return Err(unsupported(
+                    node,
+                    "only reshapes that keep the padded layout are supported in zero-knowledge mode",
+                ));
+            }
+        }
+        QOp::Exact(Op::Transpose { perm }) => {
+            let from = operand_shape(0);
+            let permuted: Vec<usize> = perm
+                .iter()
+                .map(|&p| from.get(p).copied().unwrap_or(0))
+                .collect();
+            if node.inputs.len() != 1 || perm.len() != from.len() || permuted != node.shape {
+                return Err(unsupported(
+                    node,
+                    "transpose does not give the output shape",
+                ));
+            }
+        }
+        _ => return Err(not_yet(node)),
+    }
+    Ok(())
+}
+
+impl ZkPlan {
+    /// Derives the plan; refuses (naming node and op) what zero-knowledge mode cannot prove.
+    pub fn new(vk: &VerifyingKey) -> Result<Self, ProofError> {
+        let graph = &vk.graph;
+        let plan = vk.plan()?;
+        let n = graph.nodes.len();
+        let mut kinds = vec![Kind::None; n];
+        for (id, node) in graph.nodes.iter().enumerate() {
+            kinds[id] = match &plan.roles[id] {
+                Role::PublicInput => Kind::PublicInput,
+                Role::PrivateInput => Kind::Committed,
+                Role::Weight { .. } => Kind::Weight,
+                Role::PublicConst => Kind::None,
+                Role::Requant { .. } | Role::Lookup { .. } => Kind::Committed,
+                Role::Layer => {
+                    check_layer(graph, node)?;
+                    if plan.is_committed(id) {
+                        Kind::Committed
+                    } else if matches!(node.op, QOp::MatMul { .. }) {
+                        Kind::CommittedMask
+                    } else {
+                        Kind::Derived
+                    }
+                }
+            };
+        }
+
+        // Structural claim counts (virtual nodes), reverse order.
+        let mut counts = vec![0usize; n];
+        let mut batched = vec![false; n];
+        let mut sumchecks = Vec::new();
+        let relus_early = relu_checks(graph, &plan)?;
+        for r in &relus_early {
+            sumchecks.push(SumcheckSlot {
+                node: r.node,
+                kind: SumcheckKind::Product,
+                vars: node_vars(graph, r.node) + 1,
+                degree: 4,
+            });
+        }
+        for (id, role) in plan.roles.iter().enumerate() {
+            if matches!(role, Role::Requant { .. }) {
+                counts[graph.nodes[id].inputs[0]] += 1;
+            }
+        }
+        let is_output: Vec<bool> = (0..n)
+            .map(|id| graph.outputs.iter().any(|o| o.node == id))
+            .collect();
+        for o in &graph.outputs {
+            counts[o.node] += 1;
+        }
+        let mut reduced = vec![false; n];
+        for id in (0..n).rev() {
+            if plan.roles[id] != Role::Layer {
+                continue;
+            }
+            let committed = kinds[id] == Kind::Committed;
+            // A committed layer node is read by a lookup, so it always has claims.
+            if !committed && counts[id] == 0 {
+                continue;
+            }
+            reduced[id] = true;
+            let vars = node_vars(graph, id);
+            if !committed && (counts[id] > 1 || is_output[id]) {
+                batched[id] = true;
+                sumchecks.push(SumcheckSlot {
+                    node: id,
+                    kind: SumcheckKind::Batch,
+                    vars: vars + 1,
+                    degree: 2,
+                });
+            }
+            let node = &graph.nodes[id];
+            if let Some((_, k, _)) = matmul_dims(graph, node) {
+                sumchecks.push(SumcheckSlot {
+                    node: id,
+                    kind: SumcheckKind::Relation,
+                    vars: vars.max(k) + 1,
+                    degree: 3,
+                });
+                counts[node.inputs[0]] += 1;
+                counts[node.inputs[1]] += 1;
+            } else {
+                for &i in &node.inputs {
+                    counts[i] += 1;
+                }
+            }
+        }
+
+        // Every tensor with a mask must be large enough to hide its revealed evaluations, and
+        // no claim may land on a public constant.
+        for (id, node) in graph.nodes.iter().enumerate() {
+            let masked = matches!(kinds[id], Kind::Committed)
+                || (matches!(kinds[id], Kind::CommittedMask | Kind::Derived) && reduced[id]);
+            if masked && node_vars(graph, id) < MIN_MASKED_VARS {
+                return Err(unsupported(
+                    node,
+                    format!(
+                        "tensor of shape {:?} is too small for zero-knowledge mode (needs at least {} padded entries)",
+                        node.shape,
+                        1 << MIN_MASKED_VARS
+                    ),
+                ));
+            }
+            if reduced[id] {
+                for &i in &node.inputs {
+                    if kinds[i] == Kind::None {
+                        return Err(unsupported(
+                            node,
+                            "a public constant operand is not supported in zero-knowledge mode",
+                        ));
+                    }
+                }
+            }
+            if is_output[id] && kinds[id] == Kind::None {
+                return Err(unsupported(node, "a constant output"));
+            }
+        }
+        for (id, k) in kinds.iter_mut().enumerate() {
+            if matches!(k, Kind::CommittedMask | Kind::Derived) && !reduced[id] {
+                *k = Kind::None;
+            }
+        }
+
+        let relus = relus_early;
+        let lookups = zk_lookups(graph, &plan, &relus)?;
+        let shapes: Vec<InstanceShape> = lookups
+            .iter()
+            .map(|l| InstanceShape {
+                table: l.table.clone(),
+                len: l.len,
+            })
+            .collect();
+        let lookup_layout = if lookups.is_empty() {
+            None
+        } else {
+            Some(ZkLayout::new(&shapes)?)
+        };
+        let num_mults = if lookups.is_empty() {
+            0
+        } else {
+            LookupLayout::new(&shapes)?.tables.len()
+        };
+
+        let mut tables = Vec::new();
+        tables.extend(
+            (0..n)
+                .filter(|&id| kinds[id] == Kind::Committed)
+                .map(Table1::Blinded),
+        );
+        for (id, role) in plan.roles.iter().enumerate() {
+            if let Role::Requant { limbs, .. } = role {
+                tables.extend((0..*limbs).map(|l| Table1::Limb(id, l)));
+            }
+        }
+        tables.extend(
+            (0..n)
+                .filter(|&id| kinds[id] == Kind::CommittedMask)
+                .map(Table1::Mask),
+        );
+        tables.extend((0..num_mults).map(Table1::Multiplicity));
+        tables.extend((0..sumchecks.len()).map(Table1::Libra));
+        if vk.input_visibility == Visibility::Public && graph.inputs.is_empty() {
+            return Err(ProofError::Statement("a graph without inputs".into()));
+        }
+        Ok(Self {
+            plan,
+            kinds,
+            counts,
+            batched,
+            sumchecks,
+            lookups,
+            relus,
+            shapes,
+            lookup_layout,
+            tables,
+        })
+    }
+
+    /// Index of a phase-1 table.
+    pub fn table(&self, t: Table1) -> Option<usize> {
+        self.tables.iter().position(|&x| x == t)
+    }
+
+    /// The phase-1 table holding node `n`'s blinded values, if committed.
+    pub fn blinded_table(&self, n: usize) -> Option<usize> {
+        self.table(Table1::Blinded(n))
+    }
+
+    /// Lengths of the phase-1 tables, in order.
+    pub fn table_lens(&self, graph: &QGraph) -> Vec<usize> {
+        self.tables
+            .iter()
+            .map(|t| match *t {
+                Table1::Blinded(n) | Table1::Limb(n, _) => 2usize << node_vars(graph, n),
+                Table1::Mask(n) => 1usize << node_vars(graph, n),
+                Table1::Multiplicity(j) => {
+                    let layout = self
+                        .lookup_layout
+                        .as_ref()
+                        .expect("multiplicity tables exist only with lookups");
+                    2usize << layout.table_vars(j)
+                }
+                Table1::Libra(k) => {
+                    let s = &self.sumchecks[k];
+                    super::masks::packed_len(s.vars, s.degree)
+                }
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,66 @@
+//! The zero-knowledge proof of one inference.
+
+use lucid_core::field::EF;
+use lucid_core::sumcheck::zk_relation::{BlindedBatchProof, RelationProof};
+use lucid_lookup::zk::ZkLookupProof;
+use lucid_model::tensor::Tensor;
+use lucid_pcs::{Commitment, OpeningProof};
+use serde::{Deserialize, Serialize};
+
+/// A zero-knowledge proof that the outputs came from running the model of the verifying key
+/// (its structure, scales, tables and committed weights) on some private input (see [`super`]
+/// for exactly what is bound and what is revealed).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ZkProof {
+    /// The quantized inputs, when the key makes them public (otherwise empty).
+    pub public_inputs: Vec<Tensor<i64>>,
+    /// The quantized outputs (public).
+    pub outputs: Vec<Tensor<i64>>,
+    /// Hiding commitment to every blinded committed tensor (not the weights), remainder limb,
+    /// virtual mask, blinded multiplicity vector and Libra mask.
+    pub commitment: Commitment,
+    /// Hiding commitment to the lookup helper columns and lookup sumcheck masks (with lookups).
+    pub helper_commitment: Option<Commitment>,
+    /// The zero-knowledge lookup argument.
+    pub lookups: Option<ZkLookupProof>,
+    /// Per lookup group, the mask's row values `g_i(r_i)` (they sum to the group's mask value).
+    pub lookup_mask_rows: Vec<Vec<EF>>,
+    /// `z'` at each ReLU difference column's claim point (lookup claim order).
+    pub relu_diffs: Vec<EF>,
+    /// Per ReLU proved by range checks: its zero-check `z·(z − y) = 0` and the Libra-mask rows.
+    pub relus: Vec<(RelationProof, MaskRows)>,
+    /// Per requantization (node order): `Y'(c, r)` and the limbs' `L'_i(c, r)`.
+    pub requant: Vec<Vec<EF>>,
+    /// Per reduced layer node, in reverse node order.
+    pub layers: Vec<ZkNodeProof>,
+    /// The single opening of [`Self::commitment`].
+    pub opening: OpeningProof,
+    /// The single opening of [`Self::helper_commitment`].
+    pub helper_opening: Option<OpeningProof>,
+    /// The plain opening of every weight claim on the verifying key's weights commitment
+    /// (absent when no claim reaches a weight).
+    pub weights_opening: Option<OpeningProof>,
+}
+
+/// A zero-knowledge sumcheck's Libra-mask row values at its final point.
+pub type MaskRows = Vec<EF>;
+
+/// One reduced layer node.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ZkNodeProof {
+    pub node: u32,
+    /// The batching of the node's claims (several claims, or an output).
+    pub batch: Option<(BlindedBatchProof, MaskRows)>,
+    pub layer: ZkLayerProof,
+}
+
+/// A layer's reduction of one blinded claim.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum ZkLayerProof {
+    /// No message (identity, reshape, transpose, exact left shift).
+    Free,
+    /// The operands' blinded values (addition, subtraction).
+    Linear(Vec<EF>),
+    /// A matrix product's relation.
+    MatMul(RelationProof, MaskRows),
+}

@@ -1,0 +1,689 @@
+//! The zero-knowledge graph prover (see [`super`] for the protocol).
+
+use lucid_core::field::{EF, F};
+use lucid_core::mle::{eq_table, lift};
+use lucid_core::sumcheck::zk::ZkMask;
+use lucid_core::sumcheck::zk_relation::{
+    BlindedClaim, ZkRelation, prove_blinded_batch, prove_relation,
+};
+use lucid_core::transcript::Transcript;
+use lucid_lookup::zk::{ZkWitness, blind_column, prove_phase2};
+use lucid_lookup::{LookupInstance, multiplicities};
+use lucid_model::int_eval::{self, Witness};
+use lucid_model::quant::{QGraph, QOp};
+use lucid_model::tensor::{Tensor, Value};
+use lucid_pcs::OpeningProof;
+use p3_field::PrimeCharacteristicRing;
+use rand::CryptoRng;
+
+use super::common::{
+    Settle, add_step, free_map, helper_tables, is_free, libra_claims, limb_table, pow2, relu_shape,
+    requant_step, route, settle_lookup_claims, start_transcript,
+};
+use super::masks::{blinded_eval, pack, row_values};
+use super::plan::{Kind, Table1, ZkColumn, ZkPlan, node_vars};
+use super::proof::{ZkLayerProof, ZkNodeProof, ZkProof};
+use super::witness::{derive_masks, remainder_limbs};
+use crate::error::ProofError;
+use crate::graph::lookups::{self as lk, Column};
+use crate::graph::plan::{RANGE_BITS, Role, Visibility};
+use crate::graph::statement::real_mask;
+use crate::graph::weights::WeightsData;
+use crate::key::ProverKey;
+use crate::layers::matmul::bind_middle;
+use crate::layout::PaddedTensor;
+
+fn internal(what: impl ToString) -> ProofError {
+    ProofError::Witness {
+        node: "zero-knowledge prover".into(),
+        reason: what.to_string(),
+    }
+}
+
+fn pcs(what: &'static str) -> impl Fn(lucid_pcs::PcsError) -> ProofError {
+    move |source| ProofError::Pcs { what, source }
+}
+
+/// Proves one inference of `pk`'s model on `inputs` in zero knowledge. `rng` must be a
+/// cryptographically secure generator seeded from fresh entropy (e.g. `rand::rng()`); it drives
+/// every mask and both hiding commitments. Returns the proof and the witness. Refuses (naming
+/// node and op) a graph with an operator zero-knowledge mode does not support yet, or a tensor
+/// too small to hide its revealed evaluations.
+///
+/// The weights are committed again for their opening (as [`crate::prove`] does);
+/// [`prove_with_weights`] opens the prover data kept from compile time instead.
+///
+/// # Transcript
+/// As [`super::verify`]: the statement ([`super::common::start_transcript`]); the first
+/// commitment; the lookup argument (`lucid_lookup::zk`: `α`, `β`, the helper commitment, the
+/// group sumchecks, `zk/relu-diffs`); per range-checked ReLU `sample_ext_vec(b"zk/relu-tau")`
+/// and its zero-check (`zk-relation/…`); per requantization (node order)
+/// `sample_ext_vec(b"zk/requant-point")`
+/// (`c ‖ r`) and the linear step's `zk-linear/inputs`; per output
+/// `sample_ext_vec(b"zk/output-point")`; per reduced layer node in reverse node order its
+/// batching (`zk-batch/…`) and its reduction (`zk-relation/…` or `zk-linear/inputs`, nothing
+/// for a free map); the first (hiding) opening, then the second (hiding) opening, then the
+/// plain opening of the key's weights commitment (`lucid-pcs/open`, every weight claim).
+pub fn prove<R: CryptoRng + ?Sized>(
+    pk: &ProverKey,
+    inputs: &[Value],
+    rng: &mut R,
+) -> Result<(ZkProof, Witness), ProofError> {
+    prove_with_weights(pk, inputs, None, rng)
+}
+
+/// [`prove`], opening the weights from `weights` (the prover data `compile_with_weights`
+/// produced, or [`WeightsData::from_bytes`]) when given. An opening made from such data is
+/// verified against the key's weights commitment before the proof is returned: damaged data
+/// gives an error, never a proof the verifier rejects.
+pub fn prove_with_weights<R: CryptoRng + ?Sized>(
+    pk: &ProverKey,
+    inputs: &[Value],
+    weights: Option<WeightsData>,
+    rng: &mut R,
+) -> Result<(ZkProof, Witness), ProofError> {
+    let witness = int_eval::run(&pk.graph, inputs)?;
+    let proof = prove_witness_with(pk, &witness, weights, rng)?;
+    Ok((proof, witness))
+}
+
+/// Proves a given witness in zero knowledge (tests hand it altered witnesses).
+pub fn prove_witness<R: CryptoRng + ?Sized>(
+    pk: &ProverKey,
+    witness: &Witness,
+    rng: &mut R,
+) -> Result<ZkProof, ProofError> {
+    prove_witness_with(pk, witness, None, rng)
+}
+
+/// [`prove_witness`] with the weights' prover data (see [`prove_with_weights`]).
+pub fn prove_witness_with<R: CryptoRng + ?Sized>(
+    pk: &ProverKey,
+    witness: &Witness,
+    weights: Option<WeightsData>,
+    rng: &mut R,
+) -> Result<ZkProof, ProofError> {
+    prove_core(pk, witness, weights, true, rng)
+}
+
+/// [`prove_witness_with`] without the prover's own check of an opening made from given weights
+/// data against the key's commitment. For soundness tests only: with the prover data of
+/// *other* weights it yields the proof a cheating prover would send (the verifier must reject
+/// it); an honest caller uses [`prove_witness_with`].
+#[doc(hidden)]
+pub fn prove_witness_unchecked<R: CryptoRng + ?Sized>(
+    pk: &ProverKey,
+    witness: &Witness,
+    weights: Option<WeightsData>,
+    rng: &mut R,
+) -> Result<ZkProof, ProofError> {
+    prove_core(pk, witness, weights, false, rng)
+}
+
+fn prove_core<R: CryptoRng + ?Sized>(
+    pk: &ProverKey,
+    witness: &Witness,
+    weights: Option<WeightsData>,
+    check_stored: bool,
+    rng: &mut R,
+) -> Result<ZkProof, ProofError> {
+    let graph = &pk.graph;
+    let vk = &pk.vk;
+    let zp = ZkPlan::new(vk)?;
+    let scheme = vk.params.scheme();
+    let tensors = &witness.tensors;
+    if tensors.len() != graph.nodes.len() {
+        return Err(internal(format!(
+            "{} tensors for {} nodes",
+            tensors.len(),
+            graph.nodes.len()
+        )));
+    }
+    if let Some((n, _)) = graph
+        .nodes
+        .iter()
+        .zip(tensors)
+        .find(|(n, t)| t.shape() != n.shape.as_slice())
+    {
+        return Err(ProofError::Witness {
+            node: n.name.clone(),
+            reason: format!("tensor shape differs from the node's {:?}", n.shape),
+        });
+    }
+    let limbs = remainder_limbs(graph, &zp, tensors)?;
+    let padded: Vec<PaddedTensor> = graph
+        .nodes
+        .iter()
+        .zip(tensors)
+        .map(|(n, t)| PaddedTensor::from_tensor(&n.shape, t))
+        .collect();
+    let (masks, limb_masks) = derive_masks(graph, &zp, &padded, rng)?;
+    let mask = |n: usize| -> Result<&[F], ProofError> {
+        masks[n]
+            .as_deref()
+            .ok_or_else(|| internal(format!("node {n} has no mask")))
+    };
+
+    let public_inputs: Vec<Tensor<i64>> = match vk.input_visibility {
+        Visibility::Public => graph
+            .inputs
+            .iter()
+            .map(|i| tensors[i.node].clone())
+            .collect(),
+        Visibility::Private => Vec::new(),
+    };
+    let outputs: Vec<Tensor<i64>> = graph
+        .outputs
+        .iter()
+        .map(|o| tensors[o.node].clone())
+        .collect();
+
+    // Phase 1: lookup columns (affine images of the blinded tensors) and multiplicities.
+    let zk_witness = if let Some(layout) = &zp.lookup_layout {
+        let selector = |n: usize| real_mask(&padded[n].shape);
+        let mut instances = Vec::with_capacity(zp.lookups.len());
+        let mut blinded_cols = Vec::with_capacity(zp.lookups.len());
+        for l in &zp.lookups {
+            let mut cols = Vec::new();
+            let mut blinded = Vec::new();
+            for zc in &l.columns {
+                let (values, half): (Vec<F>, Vec<F>) = match zc {
+                    ZkColumn::Diff { z, y } => {
+                        let (vz, vy) = (&padded[*z].evals, &padded[*y].evals);
+                        let (mz, my) = (mask(*z)?, mask(*y)?);
+                        (
+                            vz.iter().zip(vy).map(|(&a, &b)| a - b).collect(),
+                            mz.iter().zip(my).map(|(&a, &b)| a - b).collect(),
+                        )
+                    }
+                    ZkColumn::Plain(c) => {
+                        let values = lk::column_values(
+                            c,
+                            l.len,
+                            |n| &padded[n].evals,
+                            selector,
+                            |n, i| &limbs[&(n, i)].evals,
+                        );
+                        let half: Vec<F> = match c {
+                            Column::Limb { node, limb, width } => {
+                                let s = pow2(RANGE_BITS - width);
+                                limb_masks[&(*node, *limb)].iter().map(|&v| v * s).collect()
+                            }
+                            Column::AboveLo { node, .. } | Column::Shifted { node, .. } => {
+                                mask(*node)?.to_vec()
+                            }
+                            Column::BelowHi { node, .. } => {
+                                mask(*node)?.iter().map(|&v| -v).collect()
+                            }
+                        };
+                        (values, half)
+                    }
+                };
+                if half.len() != values.len() {
+                    return Err(internal("a lookup column and its mask differ in length"));
+                }
+                blinded.push([values.as_slice(), half.as_slice()].concat());
+                cols.push(values);
+            }
+            instances.push(LookupInstance {
+                table: l.table.clone(),
+                columns: cols,
+            });
+            blinded_cols.push(blinded);
+        }
+        let mults = multiplicities(&instances)?;
+        let blinded_mults: Vec<Vec<F>> = mults
+            .iter()
+            .enumerate()
+            .map(|(j, m)| blind_column(m, layout.table_vars(j), rng))
+            .collect();
+        Some(ZkWitness::from_blinded(
+            &zp.shapes,
+            blinded_cols,
+            blinded_mults,
+        )?)
+    } else {
+        None
+    };
+
+    let libra: Vec<ZkMask> = zp
+        .sumchecks
+        .iter()
+        .map(|s| ZkMask::random(s.vars, s.degree, rng))
+        .collect();
+    let mut tables: Vec<Vec<F>> = Vec::with_capacity(zp.tables.len());
+    for t in &zp.tables {
+        tables.push(match *t {
+            Table1::Blinded(n) => [padded[n].evals.as_slice(), mask(n)?].concat(),
+            Table1::Limb(n, l) => [limbs[&(n, l)].evals.as_slice(), &limb_masks[&(n, l)]].concat(),
+            Table1::Mask(n) => mask(n)?.to_vec(),
+            Table1::Multiplicity(j) => zk_witness
+                .as_ref()
+                .and_then(|w| w.table(lucid_lookup::zk::ZkTableId::Multiplicity { table: j }))
+                .ok_or_else(|| internal("a missing multiplicity table"))?
+                .to_vec(),
+            Table1::Libra(k) => pack(&libra[k]),
+        });
+    }
+    let span = tracing::info_span!("zk commit", tables = tables.len()).entered();
+    let (commitment, data1) = scheme
+        .commit_hiding(tables, rng)
+        .map_err(pcs("zero-knowledge witness"))?;
+    drop(span);
+    let mut t = start_transcript(vk, &public_inputs, &outputs)?;
+    commitment.observe(&mut t);
+
+    let n = graph.nodes.len();
+    let mut on_node: Vec<Vec<BlindedClaim>> = vec![Vec::new(); n];
+    let mut settle = Settle::default();
+
+    // Lookups: phase 2 (helper commitment) and the group sumchecks.
+    let mut relu_diffs = Vec::new();
+    let (helper_commitment, data2, lookup_proof, lookup_mask_rows) =
+        match (&zk_witness, &zp.lookup_layout) {
+            (Some(zw), Some(layout)) => {
+                let helpers = prove_phase2(zw, &mut t, rng)?;
+                let expected = helper_tables(layout);
+                let committed = helpers.committed_tables();
+                let mut tables2: Vec<Vec<F>> = Vec::with_capacity(expected.len());
+                for (i, (id, table)) in committed.iter().enumerate() {
+                    if expected.get(i).map(|e| (e.0, e.1)) != Some((Some(*id), table.len())) {
+                        return Err(internal("the lookup helper tables differ from the plan"));
+                    }
+                    tables2.push(table.to_vec());
+                }
+                tables2.extend(helpers.masks().iter().map(pack));
+                if tables2.len() != expected.len() {
+                    return Err(internal("the lookup helper tables differ from the plan"));
+                }
+                let (c2, d2) = scheme
+                    .commit_hiding(tables2, rng)
+                    .map_err(pcs("zero-knowledge lookup helpers"))?;
+                c2.observe(&mut t);
+                let (proof, claims) = lucid_lookup::zk::prove(zw, &helpers, &mut t)?;
+                let rows: Vec<Vec<EF>> = helpers
+                    .masks()
+                    .iter()
+                    .enumerate()
+                    .map(|(g, m)| {
+                        let point = claims
+                            .iter()
+                            .find(|c| c.table == lucid_lookup::zk::ZkTableId::Mask { group: g })
+                            .map(|c| c.point.clone())
+                            .ok_or_else(|| internal("a lookup group without a mask claim"))?;
+                        Ok(row_values(m, &point))
+                    })
+                    .collect::<Result<_, ProofError>>()?;
+                let mut diffs = Vec::new();
+                for c in &claims {
+                    if let lucid_lookup::zk::ZkTableId::Column { instance, column } = c.table
+                        && let Some(ZkColumn::Diff { z, .. }) =
+                            zp.lookups.get(instance).and_then(|l| l.columns.get(column))
+                    {
+                        diffs.push(blinded_eval(
+                            &padded[*z].evals,
+                            mask(*z)?,
+                            c.point[0],
+                            &c.point[1..],
+                        ));
+                    }
+                }
+                settle_lookup_claims(
+                    &zp,
+                    graph,
+                    claims,
+                    &rows,
+                    &diffs,
+                    &mut on_node,
+                    &mut settle,
+                    &mut t,
+                )?;
+                relu_diffs = diffs;
+                (Some(c2), Some(d2), Some(proof), rows)
+            }
+            _ => (None, None, None, Vec::new()),
+        };
+
+    // ReLU zero-checks.
+    let mut slot = 0usize;
+    let mut relus = Vec::with_capacity(zp.relus.len());
+    for r in &zp.relus {
+        let nv = node_vars(graph, r.node);
+        let tau = t.sample_ext_vec(b"zk/relu-tau", nv);
+        let blinded = |n: usize| -> Result<Vec<EF>, ProofError> {
+            Ok([lift(&padded[n].evals), lift(mask(n)?)].concat())
+        };
+        let rel = ZkRelation {
+            shape: relu_shape(nv),
+            operands: vec![blinded(r.node)?, blinded(r.input)?],
+            public: vec![eq_table(&tau)],
+            output_mask: vec![EF::ZERO],
+        };
+        let (rp, out) = prove_relation(rel, &libra[slot], &mut t).map_err(internal)?;
+        let rows = row_values(&libra[slot], &out.point);
+        let _ = libra_claims(&zp, slot, &out.point, &rows, &mut settle)?;
+        slot += 1;
+        for (n, oc) in [r.node, r.input].into_iter().zip(out.operand_claims) {
+            route(&zp, &mut on_node, &mut settle, n, oc)?;
+        }
+        relus.push((rp, rows));
+    }
+
+    // Requantizations at fresh points, forwards to their inputs.
+    let mut requant = Vec::new();
+    for (id, role) in zp.plan.roles.iter().enumerate() {
+        let Role::Requant { limbs: m, .. } = role else {
+            continue;
+        };
+        let p = t.sample_ext_vec(b"zk/requant-point", node_vars(graph, id) + 1);
+        let (c, r) = (p[0], p[1..].to_vec());
+        let mut evals = vec![blinded_eval(&padded[id].evals, mask(id)?, c, &r)];
+        for l in 0..*m {
+            evals.push(blinded_eval(
+                &limbs[&(id, l)].evals,
+                &limb_masks[&(id, l)],
+                c,
+                &r,
+            ));
+        }
+        let step = requant_step(graph, id, *m);
+        let x_claim = step.apply(c, r.clone(), &evals, &mut t).map_err(internal)?;
+        route(
+            &zp,
+            &mut on_node,
+            &mut settle,
+            graph.nodes[id].inputs[0],
+            x_claim,
+        )?;
+        route(
+            &zp,
+            &mut on_node,
+            &mut settle,
+            id,
+            BlindedClaim::new(c, r.clone(), evals[0]),
+        )?;
+        for l in 0..*m {
+            settle.push_first(limb_table(&zp, id, l)?, p.clone(), evals[l + 1]);
+        }
+        requant.push(evals);
+    }
+
+    for o in &graph.outputs {
+        let r = t.sample_ext_vec(b"zk/output-point", node_vars(graph, o.node));
+        let v = padded[o.node].eval(&r);
+        route(
+            &zp,
+            &mut on_node,
+            &mut settle,
+            o.node,
+            BlindedClaim::new(EF::ZERO, r, v),
+        )?;
+    }
+
+    // Layers, backwards.
+    let mut layers = Vec::new();
+    for id in (0..n).rev() {
+        let claims = std::mem::take(&mut on_node[id]);
+        if claims.is_empty() {
+            continue;
+        }
+        let node = &graph.nodes[id];
+        let blinded_table = || -> Result<Vec<EF>, ProofError> {
+            Ok([lift(&padded[id].evals), lift(mask(id)?)].concat())
+        };
+        let (batch, claim) = if zp.kinds[id] == Kind::Committed {
+            let c = claims
+                .into_iter()
+                .find(|c| c.c != EF::ZERO)
+                .ok_or_else(|| internal("a committed layer node without a random-c claim"))?;
+            (None, c)
+        } else if zp.batched[id] {
+            let (bp, out) = prove_blinded_batch(&blinded_table()?, &claims, &libra[slot], &mut t)
+                .map_err(internal)?;
+            let point = out.claim.full_point();
+            let rows = row_values(&libra[slot], &point);
+            let _ = libra_claims(&zp, slot, &point, &rows, &mut settle)?;
+            slot += 1;
+            (Some((bp, rows)), out.claim)
+        } else if claims.len() == 1 {
+            (None, claims.into_iter().next().expect("one claim"))
+        } else {
+            return Err(internal("unplanned claims on a virtual node"));
+        };
+        let layer = match &node.op {
+            QOp::MatMul { .. } => {
+                let geom = super::common::MatMulGeom::new(graph, id)?;
+                let (a, b) = (node.inputs[0], node.inputs[1]);
+                let (ri, rj) = geom.split(&claim.point);
+                let k = geom.k;
+                let restrict =
+                    |x: usize, rows_first: bool, r: &[EF]| -> Result<Vec<EF>, ProofError> {
+                        let nv = node_vars(graph, x);
+                        let bind = |tab: &[F]| {
+                            if rows_first {
+                                bind_middle(tab, 0, r, nv - r.len())
+                            } else {
+                                bind_middle(tab, nv - r.len(), r, 0)
+                            }
+                        };
+                        let _ = k;
+                        Ok([bind(&padded[x].evals), bind(mask(x)?)].concat())
+                    };
+                let op_a = restrict(a, !geom.transpose_a, ri)?;
+                let op_b = restrict(b, geom.transpose_b, rj)?;
+                let rel = ZkRelation {
+                    shape: geom.shape(claim.clone()),
+                    operands: vec![op_a, op_b],
+                    public: Vec::new(),
+                    output_mask: lift(mask(id)?),
+                };
+                let (rp, out) = prove_relation(rel, &libra[slot], &mut t).map_err(internal)?;
+                let rows = row_values(&libra[slot], &out.point);
+                let _ = libra_claims(&zp, slot, &out.point, &rows, &mut settle)?;
+                slot += 1;
+                let cs = out.operand_claims[0].c;
+                let z = &out.operand_claims[0].point;
+                let [pa, pb] = geom.operand_points(&claim.point, z);
+                route(
+                    &zp,
+                    &mut on_node,
+                    &mut settle,
+                    a,
+                    BlindedClaim::new(cs, pa, rp.operand_evals[0]),
+                )?;
+                route(
+                    &zp,
+                    &mut on_node,
+                    &mut settle,
+                    b,
+                    BlindedClaim::new(cs, pb, rp.operand_evals[1]),
+                )?;
+                let u = out.output_mask_claim;
+                match zp.kinds[id] {
+                    Kind::Committed => {
+                        let table = zp.blinded_table(id).ok_or_else(|| internal("no table"))?;
+                        let mut p = vec![EF::ONE];
+                        p.extend(u.point);
+                        settle.push_first(table, p, u.value);
+                    }
+                    _ => {
+                        let table = zp
+                            .table(Table1::Mask(id))
+                            .ok_or_else(|| internal("no mask table"))?;
+                        settle.push_first(table, u.point, u.value);
+                    }
+                }
+                ZkLayerProof::MatMul(rp, rows)
+            }
+            QOp::Add { .. } | QOp::Sub { .. } => {
+                let (step, [pa, pb]) = add_step(graph, id, &claim.point)?;
+                let (a, b) = (node.inputs[0], node.inputs[1]);
+                let ea = blinded_eval(&padded[a].evals, mask(a)?, claim.c, &pa);
+                let eb = blinded_eval(&padded[b].evals, mask(b)?, claim.c, &pb);
+                step.check(&claim, &[ea, eb], &mut t).map_err(internal)?;
+                route(
+                    &zp,
+                    &mut on_node,
+                    &mut settle,
+                    a,
+                    BlindedClaim::new(claim.c, pa, ea),
+                )?;
+                route(
+                    &zp,
+                    &mut on_node,
+                    &mut settle,
+                    b,
+                    BlindedClaim::new(claim.c, pb, eb),
+                )?;
+                ZkLayerProof::Linear(vec![ea, eb])
+            }
+            op if is_free(op) => {
+                let (p, f) = free_map(graph, id, &claim.point)?;
+                route(
+                    &zp,
+                    &mut on_node,
+                    &mut settle,
+                    node.inputs[0],
+                    BlindedClaim::new(claim.c, p, claim.value * f),
+                )?;
+                ZkLayerProof::Free
+            }
+            _ => {
+                return Err(internal(format!(
+                    "node '{}' has no zero-knowledge protocol",
+                    node.name
+                )));
+            }
+        };
+        layers.push(ZkNodeProof {
+            node: id as u32,
+            batch,
+            layer,
+        });
+    }
+    if slot != zp.sumchecks.len() {
+        return Err(internal(
+            "the proof ran another number of sumchecks than planned",
+        ));
+    }
+    check_budget(graph, &zp, &settle)?;
+
+    let open_span = tracing::info_span!("zk open", claims = settle.first.len()).entered();
+    let opening = scheme
+        .open(data1, &settle.first, &mut t)
+        .map_err(pcs("zero-knowledge witness"))?;
+    let helper_opening = match data2 {
+        Some(d) => Some(
+            scheme
+                .open(d, &settle.second, &mut t)
+                .map_err(pcs("zero-knowledge lookup helpers"))?,
+        ),
+        None => None,
+    };
+    drop(open_span);
+    let weights_opening = open_weights(pk, &settle, weights, check_stored, &mut t)?;
+    Ok(ZkProof {
+        public_inputs,
+        outputs,
+        commitment,
+        helper_commitment,
+        lookups: lookup_proof,
+        lookup_mask_rows,
+        relu_diffs,
+        relus,
+        requant,
+        layers,
+        opening,
+        helper_opening,
+        weights_opening,
+    })
+}
+
+/// The plain opening of every weight claim on the key's weights commitment (`None` without
+/// weight claims). The weights' prover data is `weights`, or the weights of `pk` committed
+/// afresh (checked against the key's commitment). An opening made from given data is verified
+/// against the key when `check_stored` (as [`crate::prove_with_weights`] does).
+fn open_weights(
+    pk: &ProverKey,
+    settle: &Settle,
+    weights: Option<WeightsData>,
+    check_stored: bool,
+    t: &mut Transcript,
+) -> Result<Option<OpeningProof>, ProofError> {
+    if settle.weights.is_empty() {
+        return Ok(None);
+    }
+    let commitment = pk.vk.weights.as_ref().ok_or_else(|| ProofError::Witness {
+        node: "weights".into(),
+        reason: "claims on weights, but the key has no weights commitment".into(),
+    })?;
+    let (data, stored) = match weights {
+        Some(w) => (w, true),
+        None => {
+            let _s = tracing::info_span!("zk commit weights").entered();
+            let w = WeightsData::commit(pk)?.ok_or_else(|| ProofError::Witness {
+                node: "weights".into(),
+                reason: "claims on weights, but the model has none".into(),
+            })?;
+            (w, false)
+        }
+    };
+    let _s = tracing::info_span!("zk open weights", claims = settle.weights.len()).entered();
+    let scheme = pk.vk.weights_scheme();
+    let mut check = (stored && check_stored).then(|| t.clone());
+    let opening = scheme
+        .open(data.into_data(), &settle.weights, t)
+        .map_err(pcs("weights"))?;
+    if let Some(check) = check.as_mut() {
+        scheme
+            .verify(commitment, &settle.weights, &opening, check)
+            .map_err(|e| ProofError::Format {
+                what: "stored weights codeword",
+                reason: format!(
+                    "the weights opening made from it does not verify ({e}): the data is damaged or belongs to other weights"
+                ),
+            })?;
+    }
+    Ok(Some(opening))
+}
+
+/// Refuses to hand out a proof whose revealed blinded values could be dependent: every mask of
+/// `2^n` base-field entries must be queried at fewer than `2^n / 3` distinct points (each
+/// extension-field value is three base-field functionals).
+fn check_budget(graph: &QGraph, zp: &ZkPlan, settle: &Settle) -> Result<(), ProofError> {
+    let too_small = |n: usize, q: usize| ProofError::Unsupported {
+        node: graph.nodes[n].name.clone(),
+        op: graph.nodes[n].op.name().to_string(),
+        reason: format!(
+            "its mask of {} entries cannot hide {q} revealed evaluations in zero-knowledge mode",
+            1usize << node_vars(graph, n)
+        ),
+    };
+    for (ti, t) in zp.tables.iter().enumerate() {
+        let (node, blinded) = match *t {
+            Table1::Blinded(n) | Table1::Limb(n, _) => (n, true),
+            Table1::Mask(n) => (n, false),
+            _ => continue,
+        };
+        let mut points: Vec<&Vec<EF>> = settle
+            .first
+            .iter()
+            .filter(|c| c.table == ti && (!blinded || c.point[0] != EF::ZERO))
+            .map(|c| &c.point)
+            .collect();
+        points.dedup();
+        let q = points.len();
+        if 3 * q >= 1usize << node_vars(graph, node) {
+            return Err(too_small(node, q));
+        }
+    }
+    for (id, k) in zp.kinds.iter().enumerate() {
+        if *k == Kind::Derived {
+            let q = zp.counts[id] + usize::from(zp.batched[id]);
+            if 3 * q >= 1usize << node_vars(graph, id) {
+                return Err(too_small(id, q));
+            }
+        }
+    }
+    Ok(())
+}
