@@ -41,6 +41,25 @@ pub fn read_weights(pk: &ProverKey, artifact: &Path) -> Result<Option<WeightsDat
     Ok(Some(data))
 }
 
+/// The input file's values for `pk`'s graph, with the file named in errors.
+fn input_values(pk: &ProverKey, input: &Path) -> Result<Vec<lucid_model::tensor::Value>> {
+    let file = io::read_input(input)?;
+    io::input_values(&pk.graph, &file).with_context(|| format!("input file {}", input.display()))
+}
+
+/// A steadily ticking spinner with the given template (hidden when `show` is false).
+fn spinner(show: bool, template: &str) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let b = ProgressBar::new_spinner();
+    b.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    b.enable_steady_tick(Duration::from_millis(120));
+    b
+}
+
 /// Proves `input` on `pk`; returns the proof, the time taken and the time of each stage.
 /// The weights are committed again ([`prove_with`] takes the stored codeword).
 pub fn prove(
@@ -59,22 +78,9 @@ pub fn prove_with(
     weights: Option<WeightsData>,
     show_progress: bool,
 ) -> Result<(Proof, Duration, StageTimes)> {
-    let file = io::read_input(input)?;
-    let values = io::input_values(&pk.graph, &file)
-        .with_context(|| format!("input file {}", input.display()))?;
+    let values = input_values(pk, input)?;
     let start = Instant::now();
-    let bar = if show_progress {
-        let b = ProgressBar::new_spinner();
-        b.set_style(
-            ProgressStyle::with_template("{spinner} proving: {msg} [{elapsed}]")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        // Only shown once proving takes longer than a second.
-        b.enable_steady_tick(Duration::from_millis(120));
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = spinner(show_progress, "{spinner} proving: {msg} [{elapsed}]");
     let mut spinner = Spinner(bar, Vec::new());
     let result = lucid_proof::prove_with_weights(pk, &values, weights, &mut spinner);
     let end = Instant::now();
@@ -100,21 +106,12 @@ pub fn prove_zk(
     weights: Option<WeightsData>,
     show_progress: bool,
 ) -> Result<(ZkProof, Duration)> {
-    let file = io::read_input(input)?;
-    let values = io::input_values(&pk.graph, &file)
-        .with_context(|| format!("input file {}", input.display()))?;
+    let values = input_values(pk, input)?;
     let start = Instant::now();
-    let bar = if show_progress {
-        let b = ProgressBar::new_spinner();
-        b.set_style(
-            ProgressStyle::with_template("{spinner} proving in zero knowledge [{elapsed}]")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        b.enable_steady_tick(Duration::from_millis(120));
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = spinner(
+        show_progress,
+        "{spinner} proving in zero knowledge [{elapsed}]",
+    );
     let result = lucid_proof::zk::prove_with_weights(pk, &values, weights, &mut rand::rng());
     bar.finish_and_clear();
     let (proof, _witness) = result?;
