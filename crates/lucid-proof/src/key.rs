@@ -30,7 +30,10 @@ use crate::graph::plan::{Plan, Role, Visibility};
 /// 2: the verifying key gains [`WeightsParams`]; plain openings use explicit per-round rates
 /// and the plain witness a lower rate (see [`ProofParams::witness_scheme`]); the stored weights
 /// codeword (`model.weights`) is introduced; `lucid-pcs` commitments carry their mode.
-pub const FORMAT_VERSION: u16 = 2;
+///
+/// 3: the plain proof gains `clamps` (ReLU and `max`/`min` with a constant proved by range
+/// checks and a zero-check instead of a function table, `graph::clamp`).
+pub const FORMAT_VERSION: u16 = 3;
 
 /// How much the plain witness commitment raises `log2(1/rate)` over
 /// [`ProofParams::starting_log_inv_rate`] (rate 1/4 by default): it costs twice the hashing of

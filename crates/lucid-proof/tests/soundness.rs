@@ -2,7 +2,8 @@
 //! MLP with ReLU as `Max(x, 0)` and as `Relu`, a CNN with convolution, ReLU, average pooling and
 //! a flatten, an MLP with a sigmoid table): completeness with both input visibilities, key and
 //! proof formats, every proof byte and every proof field bound, statement and key changes
-//! rejected, malicious provers (a test-side prover that takes the witness) rejected, and
+//! rejected, malicious provers (a test-side prover that takes the witness; wrong ReLU outputs
+//! against the clamp zero-check) rejected, and
 //! malformed inputs giving errors, never panics.
 
 mod common;
@@ -19,6 +20,8 @@ use lucid_core::field::F;
 use lucid_model::int_eval;
 use lucid_model::quant::QOp;
 use lucid_model::tensor::{Tensor, Value};
+use lucid_proof::graph::clamp;
+use lucid_proof::graph::lookups as lk;
 use lucid_proof::graph::plan::{RANGE_BITS, Role};
 use lucid_proof::key::{PK_MAGIC, PROOF_MAGIC, VK_MAGIC, decode, encode};
 use lucid_proof::{Proof, ProofError, ProofParams, ProverKey, VerifyingKey, Visibility};
@@ -564,6 +567,97 @@ fn altered_function_lookup_output_is_rejected() {
             }
         }
     }
+}
+
+#[test]
+fn relus_are_proved_without_a_function_table() {
+    // ReLU (`Relu` or `Max(x, 0)`) on a 16-bit input range is a clamp: two range checks and a
+    // zero-check, no function table; the sigmoid keeps its table.
+    for model in MODELS {
+        let f = fixture(model, Visibility::Private);
+        let plan = f.pk.vk.plan().expect("plan");
+        let clamps = clamp::clamps(&f.pk.graph, &plan);
+        let lookups = lk::lookups_with(&f.pk.graph, &plan, &clamps).expect("lookups");
+        let tables = lookups.iter().filter(|l| l.columns.len() == 2).count();
+        let functions = plan
+            .roles
+            .iter()
+            .filter(|r| matches!(r, Role::Lookup { .. }))
+            .count();
+        assert_eq!(tables + clamps.len(), functions, "{model:?}");
+        assert_eq!(f.proof.clamps.len(), clamps.len(), "{model:?}");
+        match model {
+            Model::Sigmoid => assert!(clamps.is_empty()),
+            _ => assert!(!clamps.is_empty() && tables == 0, "{model:?}"),
+        }
+    }
+}
+
+#[test]
+fn wrong_relu_outputs_are_rejected() {
+    // Per clamp node: y = x at a negative x, y = 0 at a positive x, y off by one either way.
+    // The range checks make the prover refuse some of these; the others (e.g. y = x + 1 with
+    // both differences in range) must fail the zero-check.
+    let mut attempted = 0;
+    let mut refused = 0;
+    for model in MODELS {
+        for vis in VISIBILITIES {
+            let f = fixture(model, vis);
+            let plan = f.pk.vk.plan().expect("plan");
+            for k in clamp::clamps(&f.pk.graph, &plan) {
+                let honest = honest_witness(f);
+                let xs = honest.tensors[k.input].data().to_vec();
+                let ys = honest.tensors[k.node].data().to_vec();
+                let negative = xs.iter().position(|&x| x < 0);
+                let positive = xs.iter().position(|&x| x > 0);
+                let mut cases: Vec<(usize, i64, &str)> = Vec::new();
+                if let Some(i) = negative {
+                    cases.push((i, xs[i], "y = x at a negative x"));
+                    cases.push((i, ys[i] + 1, "y + 1 at a negative x"));
+                    cases.push((i, ys[i] - 1, "y − 1 at a negative x"));
+                }
+                if let Some(i) = positive {
+                    cases.push((i, 0, "y = 0 at a positive x"));
+                    cases.push((i, ys[i] + 1, "y + 1 at a positive x"));
+                    cases.push((i, ys[i] - 1, "y − 1 at a positive x"));
+                }
+                assert!(
+                    negative.is_some() && positive.is_some(),
+                    "{model:?}: node {} has inputs of one sign only",
+                    k.node
+                );
+                for (i, v, what) in cases {
+                    let mut w = honest.clone();
+                    set_entry(&mut w, k.node, i, v);
+                    match prove_with_witness(&f.pk, &w) {
+                        Ok(proof) => {
+                            attempted += 1;
+                            assert!(
+                                !verifies(&f.pk.vk, &proof, what),
+                                "{model:?} {vis:?} node {}[{i}]: {what} verified",
+                                k.node
+                            );
+                            // The zero-check is the first check the wrong output fails (the
+                            // later layer checks would catch the inconsistency too).
+                            match lucid_proof::verify(&f.pk.vk, &proof) {
+                                Err(ProofError::Rejected { at, .. }) if at.contains("clamp") => {}
+                                other => panic!(
+                                    "{model:?} {vis:?} node {}[{i}]: {what}: {other:?}",
+                                    k.node
+                                ),
+                            }
+                        }
+                        Err(_) => refused += 1,
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("wrong ReLU outputs: {attempted} proofs rejected, {refused} refused by the prover");
+    assert!(
+        attempted >= 6,
+        "only {attempted} malicious proofs were produced"
+    );
 }
 
 #[test]

@@ -14,6 +14,10 @@
 //!   `Y + f(x0)·(1 − S)`, where `S` is the tensor's real-entry selector — real entries are
 //!   unchanged and padding entries become the table row `(x0, f(x0))`.
 //!
+//! The plain prover replaces the function lookup of a clamp (ReLU, `max`/`min` with a constant;
+//! `graph::clamp`) by a range check of `Y − c` (or `c − Y`) here, plus a difference column the
+//! clamp module adds after these lookups.
+//!
 //! A tensor with a single entry is looked up as two copies of it (the argument's columns have at
 //! least two entries), so its column's MLE is constant.
 
@@ -25,6 +29,7 @@ use lucid_model::quant::{QGraph, QOp};
 use p3_field::PrimeCharacteristicRing;
 
 use crate::error::ProofError;
+use crate::graph::clamp::Clamp;
 use crate::graph::plan::{Plan, RANGE_BITS, Role, exact_function, scalar_const};
 use crate::layout::PaddedShape;
 
@@ -121,6 +126,17 @@ fn column_len(shape: &PaddedShape) -> usize {
 /// Derives every lookup of the proof, in a fixed order: requantization range checks in node
 /// order, then function lookups in node order.
 pub fn lookups(graph: &QGraph, plan: &Plan) -> Result<Vec<Lookup>, ProofError> {
+    lookups_with(graph, plan, &[])
+}
+
+/// [`lookups`], where each of `clamps`' nodes replaces its function lookup by the range check
+/// of its constant column (`Y − c` for max, `c − Y` for min; see `graph::clamp`), at the same
+/// position. Their difference columns are not among these (see `clamp::gap_shapes`).
+pub fn lookups_with(
+    graph: &QGraph,
+    plan: &Plan,
+    clamps: &[Clamp],
+) -> Result<Vec<Lookup>, ProofError> {
     let mut out = Vec::new();
     for (id, role) in plan.roles.iter().enumerate() {
         if let Role::Requant {
@@ -173,6 +189,19 @@ pub fn lookups(graph: &QGraph, plan: &Plan) -> Result<Vec<Lookup>, ProofError> {
     }
     for (id, role) in plan.roles.iter().enumerate() {
         if let Role::Lookup { function } = role {
+            if let Some(k) = clamps.iter().find(|k| k.node == id) {
+                let column = if k.max {
+                    Column::AboveLo { node: id, lo: k.c }
+                } else {
+                    Column::BelowHi { node: id, hi: k.c }
+                };
+                out.push(Lookup {
+                    table: range_table(),
+                    columns: vec![column],
+                    len: column_len(&PaddedShape::new(&graph.nodes[id].shape)),
+                });
+                continue;
+            }
             let f = &plan.functions[*function];
             let outputs = function_outputs(graph, id, f.lo, f.log_size)?;
             let x = graph.nodes[id].inputs[f.operand];

@@ -2,6 +2,7 @@
 //! protocols, the requantization identities, one LogUp-GKR argument and two commitment
 //! openings (witness, weights). See `docs/PROOF.md`.
 
+pub mod clamp;
 pub mod lookups;
 pub mod plan;
 pub mod proof;

@@ -8,6 +8,7 @@ use lucid_model::tensor::Tensor;
 use lucid_pcs::{Commitment, OpeningProof};
 use serde::{Deserialize, Serialize};
 
+use crate::graph::clamp::ClampProof;
 use crate::layers::LayerProof;
 
 /// A proof that the outputs came from running the committed model on the (public or committed)
@@ -23,6 +24,9 @@ pub struct Proof {
     pub witness: Option<Commitment>,
     /// The LogUp-GKR argument for every lookup; absent when there is none.
     pub lookups: Option<LookupProof>,
+    /// Per clamp proved without a function table (`graph::clamp`, node order): its
+    /// difference claim and zero-check.
+    pub clamps: Vec<ClampProof>,
     /// Per requantization node (node order): the output's and the limbs' evaluations at the
     /// node's fresh point.
     pub requant: Vec<RequantEvals>,

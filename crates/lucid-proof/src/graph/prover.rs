@@ -14,6 +14,7 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use tracing::info_span;
 
 use crate::error::ProofError;
+use crate::graph::clamp;
 use crate::graph::lookups::{self as lk, Target};
 use crate::graph::plan::{Plan, RANGE_BITS, Role};
 use crate::graph::proof::{Claims, NodeProof, Proof, RequantEvals};
@@ -133,7 +134,8 @@ pub fn prove_witness_with(
 
     // Lookups and the witness commitment.
     observer.stage("multiplicities");
-    let lookups = lk::lookups(graph, &plan)?;
+    let clamps = clamp::clamps(graph, &plan);
+    let lookups = lk::lookups_with(graph, &plan, &clamps)?;
     let selector = |n: usize| real_mask(&padded[n].shape);
     let instances: Vec<LookupInstance> = lookups
         .iter()
@@ -153,6 +155,10 @@ pub fn prove_witness_with(
                 })
                 .collect(),
         })
+        .chain(clamps.iter().map(|k| LookupInstance {
+            table: lk::range_table(),
+            columns: vec![clamp::gap_values(k, &padded)],
+        }))
         .collect();
     let mults = if instances.is_empty() {
         Vec::new()
@@ -181,6 +187,7 @@ pub fn prove_witness_with(
     let mut settle = Settlement::default();
 
     observer.stage("lookups");
+    let mut gap_points = Vec::new();
     let lookup_proof = if instances.is_empty() {
         None
     } else {
@@ -200,8 +207,14 @@ pub fn prove_witness_with(
                 value: m.value,
             });
         }
+        gap_points = out.columns[lookups.len()..]
+            .iter()
+            .map(|cc| (cc.point.clone(), cc.column_evals[0]))
+            .collect();
         Some(proof)
     };
+    let clamp_proofs =
+        clamp::prove_clamps(&clamps, &padded, &gap_points, &mut t, &mut claims.on_node);
 
     observer.stage("requantizations");
     let mut requant = Vec::new();
@@ -350,6 +363,7 @@ pub fn prove_witness_with(
         outputs,
         witness: witness_commitment,
         lookups: lookup_proof,
+        clamps: clamp_proofs,
         requant,
         layers: layer_proofs,
         witness_opening,

@@ -9,6 +9,7 @@ use lucid_model::quant::QOp;
 use lucid_model::tensor::Tensor;
 
 use crate::error::ProofError;
+use crate::graph::clamp;
 use crate::graph::lookups::{self as lk, Target};
 use crate::graph::plan::{Role, Visibility};
 use crate::graph::proof::{Claims, Proof};
@@ -79,7 +80,7 @@ fn check_statement(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
 ///
 /// # Transcript
 /// As the prover: the statement ([`start_transcript`]), the witness commitment, the lookup
-/// argument, per requantization `sample_ext_vec(b"requant/point")` and `requant/evals`, per
+/// argument, the clamps' zero-checks (`graph::clamp::prove_clamps`), per requantization `sample_ext_vec(b"requant/point")` and `requant/evals`, per
 /// output `sample_ext_vec(b"output/point")`, the layer proofs in reverse node order (each
 /// preceded by its batching sumcheck when it has several claims), then the witness and weights
 /// openings.
@@ -91,9 +92,11 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
     let mut t = start_transcript(vk, &proof.public_inputs, &proof.outputs)?;
     let shape = |n: usize| PaddedShape::new(&graph.nodes[n].shape);
 
-    let lookups = lk::lookups(graph, &plan)?;
-    let shapes = lk::shapes(&lookups);
-    let mult_lens = if lookups.is_empty() {
+    let clamps = clamp::clamps(graph, &plan);
+    let lookups = lk::lookups_with(graph, &plan, &clamps)?;
+    let mut shapes = lk::shapes(&lookups);
+    shapes.extend(clamp::gap_shapes(graph, &clamps));
+    let mult_lens = if shapes.is_empty() {
         Vec::new()
     } else {
         LookupLayout::new(&shapes)?
@@ -127,11 +130,19 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
     let mut claims = Claims::new(graph.nodes.len());
     let mut settle = Settlement::default();
 
-    match (&proof.lookups, lookups.is_empty()) {
+    let mut gap_points = Vec::new();
+    match (&proof.lookups, shapes.is_empty()) {
         (Some(lp), false) => {
             let out = verify_lookups(&shapes, lp, &mut t)?;
-            if out.columns.len() != lookups.len() {
+            if out.columns.len() != shapes.len() {
                 return Err(malformed("lookup claims do not match the lookups"));
+            }
+            for cc in &out.columns[lookups.len()..] {
+                let v = cc
+                    .column_evals
+                    .first()
+                    .ok_or_else(|| malformed("a clamp difference column without a claim"))?;
+                gap_points.push((cc.point.clone(), *v));
             }
             for (l, cc) in lookups.iter().zip(&out.columns) {
                 if cc.column_evals.len() != l.columns.len() {
@@ -159,6 +170,15 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
         (Some(_), true) => return Err(malformed("a lookup proof where none is expected")),
         (None, false) => return Err(malformed("the lookup proof is missing")),
     }
+
+    clamp::verify_clamps(
+        graph,
+        &clamps,
+        &proof.clamps,
+        &gap_points,
+        &mut t,
+        &mut claims.on_node,
+    )?;
 
     let mut requant = proof.requant.iter();
     for (id, role) in plan.roles.iter().enumerate() {

@@ -13,6 +13,7 @@ use lucid_lookup::{LookupInstance, multiplicities, prove_lookups};
 use lucid_model::int_eval;
 use lucid_model::quant::{QGraph, QOp};
 use lucid_model::tensor::Tensor;
+use lucid_proof::graph::clamp;
 use lucid_proof::graph::lookups::{self as lk, Target};
 use lucid_proof::graph::plan::{RANGE_BITS, Role, Visibility};
 use lucid_proof::graph::proof::{Claims, NodeProof, Proof, RequantEvals};
@@ -112,7 +113,8 @@ pub fn prove_with_witness(pk: &ProverKey, w: &FieldWitness) -> Result<Proof, Pro
         .collect();
     let mut t = start_transcript(vk, &public_inputs, &outputs)?;
 
-    let lookups = lk::lookups(graph, &plan)?;
+    let clamps = clamp::clamps(graph, &plan);
+    let lookups = lk::lookups_with(graph, &plan, &clamps)?;
     let selector = |n: usize| real_mask(&padded[n].shape);
     let instances: Vec<LookupInstance> = lookups
         .iter()
@@ -132,6 +134,10 @@ pub fn prove_with_witness(pk: &ProverKey, w: &FieldWitness) -> Result<Proof, Pro
                 })
                 .collect(),
         })
+        .chain(clamps.iter().map(|k| LookupInstance {
+            table: lk::range_table(),
+            columns: vec![clamp::gap_values(k, padded)],
+        }))
         .collect();
     let mults = if instances.is_empty() {
         Vec::new()
@@ -156,6 +162,7 @@ pub fn prove_with_witness(pk: &ProverKey, w: &FieldWitness) -> Result<Proof, Pro
 
     let mut claims = Claims::new(graph.nodes.len());
     let mut settle = Settlement::default();
+    let mut gap_points = Vec::new();
     let lookup_proof = if instances.is_empty() {
         None
     } else {
@@ -178,8 +185,14 @@ pub fn prove_with_witness(pk: &ProverKey, w: &FieldWitness) -> Result<Proof, Pro
                 value: m.value,
             });
         }
+        gap_points = out.columns[lookups.len()..]
+            .iter()
+            .map(|cc| (cc.point.clone(), cc.column_evals[0]))
+            .collect();
         Some(proof)
     };
+    let clamp_proofs =
+        clamp::prove_clamps(&clamps, padded, &gap_points, &mut t, &mut claims.on_node);
 
     let mut requant = Vec::new();
     for (id, role) in plan.roles.iter().enumerate() {
@@ -309,6 +322,7 @@ pub fn prove_with_witness(pk: &ProverKey, w: &FieldWitness) -> Result<Proof, Pro
         outputs,
         witness: witness_commitment,
         lookups: lookup_proof,
+        clamps: clamp_proofs,
         requant,
         layers: layer_proofs,
         witness_opening,

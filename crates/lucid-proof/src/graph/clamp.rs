@@ -1,0 +1,237 @@
+//! Clamps without a function table: `y = max(x, c)` (ReLU is `c = 0`) and `y = min(x, c)` for a
+//! public scalar `c`, proved by two range checks in the shared 16-bit range table and one
+//! zero-check instead of a lookup of `(x, y)` into a `2^k`-entry function table.
+//!
+//! For `y = max(x, c)` the checks are `A = y − c ∈ [0, 2^16)`, `B = y − x ∈ [0, 2^16)` and
+//! `Σ_i eq(τ, i)·(y_i − c)(y_i − x_i) = 0` at a random `τ`; for `y = min(x, c)` they are
+//! `A = c − y`, `B = x − y` and the same zero-check (`(c − y)(x − y) = (y − c)(y − x)`).
+//!
+//! Why these force `y = max(x, c)` exactly (the `min` case is symmetric): the zero-check says
+//! the multilinear extension of the table `p_i = (y_i − c)(y_i − x_i)` vanishes at a random
+//! point, so (Schwartz–Zippel, error `num_vars/|EF|`) every `p_i = 0`. The field has no zero
+//! divisors, so `y_i = c` or `y_i = x_i`. The range checks give integers `a, b ∈ [0, 2^16)`
+//! with `y_i = c + a` and `x_i = y_i − b` as field elements. If `y_i = c` then `a = 0` and
+//! `x_i = c − b ≤ c`, so `max(x_i, c) = c = y_i`. If `y_i = x_i` then `b = 0` and
+//! `x_i = c + a ≥ c`, so `max(x_i, c) = x_i = y_i`. Every quantity involved has absolute value
+//! below `2^17 + |c| < 2^18`, far from `p/2`, so no equation wraps around the modulus and the
+//! integer readings are the only ones.
+//!
+//! An honest witness passes iff `y − c` and `y − x` fit in 16 bits on the input's whole
+//! calibrated range `[lo, hi]`, i.e. `hi − c < 2^16` and `c − lo < 2^16`
+//! ([`clamps`] selects only such nodes; the others keep the function table). Padding entries
+//! hold `x = y = 0`: the difference column `B` is `0` there, the constant column is `−c` (max)
+//! or `c` (min), so only `c ∈ (−2^16, 0]` for max and `c ∈ [0, 2^16)` for min are taken, and the
+//! zero-check's term `(0 − c)(0 − 0)` vanishes.
+//!
+//! The difference column `B` is not an affine image of one committed tensor: the prover sends
+//! `y`'s evaluation at the lookup argument's point (`gap`), from which both `y`'s and `x`'s
+//! claims follow.
+
+use lucid_core::field::{EF, F, from_i64};
+use lucid_core::mle::{EvalClaim, eq_eval, eq_table};
+use lucid_core::sumcheck::{self, SumOfProducts, SumcheckProof};
+use lucid_core::transcript::Transcript;
+use lucid_lookup::InstanceShape;
+use lucid_model::ir::{BinaryOp, Op, UnaryFn};
+use lucid_model::quant::{QGraph, QOp};
+use p3_field::PrimeCharacteristicRing;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ProofError;
+use crate::graph::lookups::range_table;
+use crate::graph::plan::{Plan, RANGE_BITS, Role, exact_function, scalar_const};
+use crate::layout::{PaddedShape, PaddedTensor};
+
+/// One clamp node proved by range checks and a zero-check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Clamp {
+    /// The node `y`.
+    pub node: usize,
+    /// Its input `x`.
+    pub input: usize,
+    /// The constant `c`.
+    pub c: i64,
+    /// `max` (else `min`).
+    pub max: bool,
+}
+
+/// The proof of one clamp's difference claim and zero-check.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClampProof {
+    /// `Y` at the lookup argument's point of the difference column.
+    pub gap: EF,
+    /// The zero-check sumcheck.
+    pub sumcheck: SumcheckProof,
+    /// `Y(ρ)` at the sumcheck's point.
+    pub output: EF,
+    /// `X(ρ)` at the sumcheck's point.
+    pub input: EF,
+}
+
+/// The clamp nodes of a plan, in node order: function-lookup nodes computing `ReLU`, `max(x, c)`
+/// with `c ∈ (−2^16, 0]` or `min(x, c)` with `c ∈ [0, 2^16)`, whose input range `[lo, hi]`
+/// has `hi − c < 2^16` and `c − lo < 2^16`, and with at least two padded entries.
+pub fn clamps(graph: &QGraph, plan: &Plan) -> Vec<Clamp> {
+    let full = 1i128 << RANGE_BITS;
+    let mut out = Vec::new();
+    for (id, role) in plan.roles.iter().enumerate() {
+        let Role::Lookup { .. } = role else {
+            continue;
+        };
+        let node = &graph.nodes[id];
+        let QOp::Exact(op) = &node.op else {
+            continue;
+        };
+        let Some((operand, constant)) = exact_function(graph, node) else {
+            continue;
+        };
+        let c = constant.and_then(|k| scalar_const(graph, node.inputs[k]));
+        let (c, max) = match (op, c) {
+            (Op::Unary(UnaryFn::Relu), None) => (0, true),
+            (Op::Binary(BinaryOp::Max), Some(c)) if c <= 0 && -(c as i128) < full => (c, true),
+            (Op::Binary(BinaryOp::Min), Some(c)) if c >= 0 && (c as i128) < full => (c, false),
+            _ => continue,
+        };
+        let input = node.inputs[operand];
+        let range = &graph.nodes[input].range;
+        let wide = i128::from(c);
+        let fits = range.hi - wide < full && wide - range.lo < full;
+        if !fits || PaddedShape::new(&node.shape).num_vars() == 0 {
+            continue;
+        }
+        out.push(Clamp {
+            node: id,
+            input,
+            c,
+            max,
+        });
+    }
+    out
+}
+
+/// The lookup shapes of the clamps' difference columns (range checks), in clamp order.
+pub fn gap_shapes(graph: &QGraph, clamps: &[Clamp]) -> Vec<InstanceShape> {
+    clamps
+        .iter()
+        .map(|k| InstanceShape {
+            table: range_table(),
+            len: 1 << PaddedShape::new(&graph.nodes[k.node].shape).num_vars(),
+        })
+        .collect()
+}
+
+/// The difference column `y − x` (max) or `x − y` (min) of a clamp (prover side).
+pub fn gap_values(k: &Clamp, padded: &[PaddedTensor]) -> Vec<F> {
+    let (y, x) = (&padded[k.node].evals, &padded[k.input].evals);
+    y.iter()
+        .zip(x)
+        .map(|(&y, &x)| if k.max { y - x } else { x - y })
+        .collect()
+}
+
+/// The claims on `y` and `x` that a difference column's claim `B(r) = v` gives with
+/// `Y(r) = gap`.
+fn gap_claims(k: &Clamp, point: &[EF], v: EF, gap: EF, on_node: &mut [Vec<EvalClaim>]) {
+    let x = if k.max { gap - v } else { gap + v };
+    on_node[k.node].push(EvalClaim::new(point.to_vec(), gap));
+    on_node[k.input].push(EvalClaim::new(point.to_vec(), x));
+}
+
+/// `eq·(Y − c)(Y − X)` at a point, from `eq(τ, ρ)`, `Y(ρ)` and `X(ρ)`.
+fn zero_check_value(c: i64, eq: EF, y: EF, x: EF) -> EF {
+    eq * (y - EF::from(from_i64(c))) * (y - x)
+}
+
+/// Proves every clamp's zero-check, given the lookup argument's point and value for each
+/// clamp's difference column; pushes the resulting claims on `y` and `x`.
+///
+/// # Transcript
+/// `observe_ext_slice(b"clamp/gaps", gaps)` (every clamp's `Y` at its difference column's
+/// point); then per clamp `sample_ext_vec(b"clamp/tau")`, the zero-check sumcheck (claimed
+/// sum 0, degree 3) and `observe_ext_slice(b"clamp/evals", [Y(ρ), X(ρ)])`.
+pub fn prove_clamps(
+    clamps: &[Clamp],
+    padded: &[PaddedTensor],
+    gap_points: &[(Vec<EF>, EF)],
+    t: &mut Transcript,
+    on_node: &mut [Vec<EvalClaim>],
+) -> Vec<ClampProof> {
+    let gaps: Vec<EF> = clamps
+        .iter()
+        .zip(gap_points)
+        .map(|(k, (r, _))| padded[k.node].eval(r))
+        .collect();
+    t.observe_ext_slice(b"clamp/gaps", &gaps);
+    let mut out = Vec::with_capacity(clamps.len());
+    for ((k, (r, v)), &gap) in clamps.iter().zip(gap_points).zip(&gaps) {
+        gap_claims(k, r, *v, gap, on_node);
+        let nv = padded[k.node].shape.num_vars();
+        let tau = t.sample_ext_vec(b"clamp/tau", nv);
+        let mut poly = SumOfProducts::new(nv);
+        let eq = poly.add_table(eq_table(&tau));
+        let y = poly.add_table(padded[k.node].evals.iter().map(|&v| EF::from(v)).collect());
+        let x = poly.add_table(padded[k.input].evals.iter().map(|&v| EF::from(v)).collect());
+        let c = EF::from(from_i64(k.c));
+        // (y − c)(y − x) = y² − x·y − c·y + c·x.
+        poly.add_term(EF::ONE, vec![eq, y, y]);
+        poly.add_term(-EF::ONE, vec![eq, x, y]);
+        poly.add_term(-c, vec![eq, y]);
+        poly.add_term(c, vec![eq, x]);
+        let po = sumcheck::prove(poly, EF::ZERO, t);
+        let (yv, xv) = (po.table_evals[y], po.table_evals[x]);
+        t.observe_ext_slice(b"clamp/evals", &[yv, xv]);
+        on_node[k.node].push(EvalClaim::new(po.point.clone(), yv));
+        on_node[k.input].push(EvalClaim::new(po.point, xv));
+        out.push(ClampProof {
+            gap,
+            sumcheck: po.proof,
+            output: yv,
+            input: xv,
+        });
+    }
+    out
+}
+
+/// Verifies every clamp's zero-check (see [`prove_clamps`] for the transcript) and pushes the
+/// claims on `y` and `x`.
+pub fn verify_clamps(
+    graph: &QGraph,
+    clamps: &[Clamp],
+    proofs: &[ClampProof],
+    gap_points: &[(Vec<EF>, EF)],
+    t: &mut Transcript,
+    on_node: &mut [Vec<EvalClaim>],
+) -> Result<(), ProofError> {
+    if proofs.len() != clamps.len() || gap_points.len() != clamps.len() {
+        return Err(ProofError::Malformed(format!(
+            "{} clamp proofs for {} clamps",
+            proofs.len(),
+            clamps.len()
+        )));
+    }
+    let gaps: Vec<EF> = proofs.iter().map(|p| p.gap).collect();
+    t.observe_ext_slice(b"clamp/gaps", &gaps);
+    for ((k, (r, v)), p) in clamps.iter().zip(gap_points).zip(proofs) {
+        gap_claims(k, r, *v, p.gap, on_node);
+        let name = &graph.nodes[k.node].name;
+        let nv = PaddedShape::new(&graph.nodes[k.node].shape).num_vars();
+        let tau = t.sample_ext_vec(b"clamp/tau", nv);
+        let sub = sumcheck::verify(nv, 3, EF::ZERO, &p.sumcheck, t).map_err(|e| {
+            ProofError::Rejected {
+                at: format!("node '{name}' clamp zero-check"),
+                reason: e.to_string(),
+            }
+        })?;
+        t.observe_ext_slice(b"clamp/evals", &[p.output, p.input]);
+        let want = zero_check_value(k.c, eq_eval(&tau, &sub.point), p.output, p.input);
+        if want != sub.expected_eval {
+            return Err(ProofError::Rejected {
+                at: format!("node '{name}' clamp zero-check"),
+                reason: "the final evaluation differs from (y − c)(y − x) at the point".into(),
+            });
+        }
+        on_node[k.node].push(EvalClaim::new(sub.point.clone(), p.output));
+        on_node[k.input].push(EvalClaim::new(sub.point, p.input));
+    }
+    Ok(())
+}
