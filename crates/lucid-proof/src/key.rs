@@ -93,6 +93,22 @@ impl Default for ProofParams {
 }
 
 impl ProofParams {
+    /// The parameters as the words a proof's statement transcript observes (`params`).
+    pub fn statement_words(&self) -> [u64; 4] {
+        let ProofParams {
+            security_bits,
+            pow_bits,
+            folding_factor,
+            starting_log_inv_rate,
+        } = *self;
+        [
+            u64::from(security_bits),
+            u64::from(pow_bits),
+            u64::from(folding_factor),
+            u64::from(starting_log_inv_rate),
+        ]
+    }
+
     fn pcs(&self) -> PcsParams {
         PcsParams {
             security_bits: self.security_bits as usize,

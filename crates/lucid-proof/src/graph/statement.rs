@@ -9,7 +9,7 @@ use lucid_model::tensor::Tensor;
 
 use crate::error::ProofError;
 use crate::graph::plan::{Plan, Role};
-use crate::key::{ProofParams, VerifyingKey};
+use crate::key::VerifyingKey;
 use crate::layout::{PaddedShape, PaddedTensor};
 
 /// Binds the whole statement — key digest, parameters, public inputs and outputs — and starts
@@ -27,21 +27,7 @@ pub fn start_transcript(
 ) -> Result<Transcript, ProofError> {
     let mut st = StatementTranscript::new(b"lucid/inference/v1");
     st.observe_u64s(b"vk/digest", &vk.digest()?);
-    let ProofParams {
-        security_bits,
-        pow_bits,
-        folding_factor,
-        starting_log_inv_rate,
-    } = vk.params;
-    st.observe_u64s(
-        b"params",
-        &[
-            security_bits as u64,
-            pow_bits as u64,
-            folding_factor as u64,
-            starting_log_inv_rate as u64,
-        ],
-    );
+    st.observe_u64s(b"params", &vk.params.statement_words());
     st.observe_u64s(
         b"weights/params",
         &[

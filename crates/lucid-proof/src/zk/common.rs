@@ -17,7 +17,7 @@ use super::plan::{Kind, Table1, ZkColumn, ZkPlan, matmul_dims};
 use crate::error::ProofError;
 use crate::graph::lookups::Column;
 use crate::graph::plan::{RANGE_BITS, Role, Visibility};
-use crate::key::{ProofParams, VerifyingKey};
+use crate::key::VerifyingKey;
 use crate::layout::{Broadcast, PaddedShape};
 
 pub(crate) fn malformed(what: impl Into<String>) -> ProofError {
@@ -50,21 +50,7 @@ pub fn start_transcript(
 ) -> Result<Transcript, ProofError> {
     let mut st = StatementTranscript::new(b"lucid/inference-zk/v1");
     st.observe_u64s(b"vk/digest", &vk.digest()?);
-    let ProofParams {
-        security_bits,
-        pow_bits,
-        folding_factor,
-        starting_log_inv_rate,
-    } = vk.params;
-    st.observe_u64s(
-        b"params",
-        &[
-            security_bits as u64,
-            pow_bits as u64,
-            folding_factor as u64,
-            starting_log_inv_rate as u64,
-        ],
-    );
+    st.observe_u64s(b"params", &vk.params.statement_words());
     let input_public = u64::from(vk.input_visibility == Visibility::Public);
     st.observe_u64s(b"zk/visibility", &[input_public, 1]);
     let flat = |t: &Tensor<i64>| t.data().iter().map(|&v| from_i64(v)).collect::<Vec<F>>();
