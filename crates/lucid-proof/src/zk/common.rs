@@ -291,6 +291,29 @@ pub fn route(
     Ok(())
 }
 
+/// Routes a matrix product's two operand claims (`route` each), both at the relation's
+/// challenge `c`, at their points `points`, with the relation's operand values `evals`.
+pub fn route_operands(
+    zp: &ZkPlan,
+    on_node: &mut [Vec<BlindedClaim>],
+    settle: &mut Settle,
+    operands: [usize; 2],
+    c: EF,
+    points: [Vec<EF>; 2],
+    evals: &[EF],
+) -> Result<(), ProofError> {
+    if evals.len() != 2 {
+        return Err(malformed(format!(
+            "a matrix product has 2 operand values, got {}",
+            evals.len()
+        )));
+    }
+    for ((n, point), &value) in operands.into_iter().zip(points).zip(evals) {
+        route(zp, on_node, settle, n, BlindedClaim::new(c, point, value))?;
+    }
+    Ok(())
+}
+
 /// Where a lookup column's claim lands: a node's blinded tensor or a remainder limb.
 #[derive(Clone, Copy, Debug)]
 pub enum ColumnTarget {

@@ -18,7 +18,7 @@ use rand::CryptoRng;
 
 use super::common::{
     Settle, add_step, free_map, helper_tables, is_free, libra_claims, limb_table, pow2, relu_shape,
-    requant_step, route, settle_lookup_claims, start_transcript,
+    requant_step, route, route_operands, settle_lookup_claims, start_transcript,
 };
 use super::masks::{blinded_eval, pack, row_values};
 use super::plan::{Kind, Table1, ZkColumn, ZkPlan, node_vars};
@@ -483,20 +483,15 @@ fn prove_core<R: CryptoRng + ?Sized>(
                 slot += 1;
                 let cs = out.operand_claims[0].c;
                 let z = &out.operand_claims[0].point;
-                let [pa, pb] = geom.operand_points(&claim.point, z);
-                route(
+                let points = geom.operand_points(&claim.point, z);
+                route_operands(
                     &zp,
                     &mut on_node,
                     &mut settle,
-                    a,
-                    BlindedClaim::new(cs, pa, rp.operand_evals[0]),
-                )?;
-                route(
-                    &zp,
-                    &mut on_node,
-                    &mut settle,
-                    b,
-                    BlindedClaim::new(cs, pb, rp.operand_evals[1]),
+                    [a, b],
+                    cs,
+                    points,
+                    &rp.operand_evals,
                 )?;
                 let u = out.output_mask_claim;
                 match zp.kinds[id] {

@@ -13,7 +13,8 @@ use p3_field::PrimeCharacteristicRing;
 
 use super::common::{
     MatMulGeom, Settle, add_step, free_map, helper_tables, is_free, libra_claims, limb_table,
-    malformed, rejected, relu_shape, requant_step, route, settle_lookup_claims, start_transcript,
+    malformed, rejected, relu_shape, requant_step, route, route_operands, settle_lookup_claims,
+    start_transcript,
 };
 use super::plan::{Kind, SumcheckKind, Table1, ZkPlan, node_vars};
 use super::proof::{ZkLayerProof, ZkProof};
@@ -310,21 +311,15 @@ pub fn verify_with_claims(
                 sub.check(g).map_err(|e| rejected(at(), e))?;
                 slot += 1;
                 let (cs, z) = (sub.operand_claims[0].c, &sub.operand_claims[0].point);
-                let [pa, pb] = geom.operand_points(&claim.point, z);
-                let (a, b) = (node.inputs[0], node.inputs[1]);
-                route(
+                let points = geom.operand_points(&claim.point, z);
+                route_operands(
                     &zp,
                     &mut on_node,
                     &mut settle,
-                    a,
-                    BlindedClaim::new(cs, pa, rp.operand_evals[0]),
-                )?;
-                route(
-                    &zp,
-                    &mut on_node,
-                    &mut settle,
-                    b,
-                    BlindedClaim::new(cs, pb, rp.operand_evals[1]),
+                    [node.inputs[0], node.inputs[1]],
+                    cs,
+                    points,
+                    &rp.operand_evals,
                 )?;
                 let u = &sub.output_mask_claim;
                 if zp.kinds[id] == Kind::Committed {
