@@ -215,9 +215,12 @@ def bench_model(name: str, args, runner: Runner, work: pathlib.Path) -> dict:
             work / name / "lucid",
             input_visibility=args.input_visibility,
             repeat=args.repeat,
+            zk=not args.no_zk,
         )
         entry["lucid"]["accuracy"] = accuracy(ref, entry["lucid"].get("outputs"))
         _say(name, "lucid", entry["lucid"])
+        if "zk" in entry["lucid"]:
+            _say(name, "lucid --zk", entry["lucid"]["zk"])
 
     ezkl_models = select(args.ezkl_models) if args.ezkl_models else None
     if args.no_ezkl:
@@ -266,6 +269,10 @@ def bench_model(name: str, args, runner: Runner, work: pathlib.Path) -> dict:
             (lu.get("peak_rss_kib") or {}).get("prove"), (ez.get("peak_rss_kib") or {}).get("prove")
         ),
     }
+    zk = lu.get("zk") or {}
+    if zk.get("ok"):
+        entry["ratios"]["zk_over_plain"] = _ratio(zk.get("prove_s"), lu.get("prove_s"))
+        entry["ratios"]["zk_prove"] = _ratio(zk.get("prove_s"), ez.get("prove_s"))
     entry["lucid_prove_over_onnxruntime"] = _ratio(
         lu.get("prove_s"), (entry["onnxruntime"] or {}).get("median_s")
     )
@@ -346,6 +353,7 @@ def main() -> int:
         "run now, reuse its EZKL figures (marked as reused, with that run's date)",
     )
     ap.add_argument("--no-lucid", action="store_true")
+    ap.add_argument("--no-zk", action="store_true", help="skip Lucid's zero-knowledge prove/verify")
     ap.add_argument("--ezkl-target", default="resources", choices=["resources", "accuracy"])
     ap.add_argument("--input-visibility", default="private", choices=["private", "public"])
     ap.add_argument("--repeat", type=int, default=1, help="prove+verify repetitions (median kept)")
@@ -450,7 +458,15 @@ def main() -> int:
         if not lucid.get("ok"):
             print(f"smoke: Lucid failed: {lucid.get('error')}", file=sys.stderr)
             return 1
-        print("smoke: Lucid compiled, proved and verified", SMOKE_MODEL)
+        zk = lucid.get("zk")
+        if zk is not None and not zk.get("ok"):
+            print(f"smoke: Lucid zero-knowledge mode failed: {zk.get('error')}", file=sys.stderr)
+            return 1
+        print(
+            "smoke: Lucid compiled, proved and verified",
+            SMOKE_MODEL,
+            "(plain and zero-knowledge)" if zk else "",
+        )
     return 0
 
 

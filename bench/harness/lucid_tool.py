@@ -3,6 +3,8 @@
   lucid compile DIR/network.onnx -o WORK --calibration DIR/calibration.json
   lucid prove WORK/model.lucid DIR/input.json -o WORK/proof.bin
   lucid verify WORK/model.vk WORK/proof.bin
+  lucid prove WORK/model.lucid DIR/input.json -o WORK/proof.zk.bin --zk   (zero knowledge)
+  lucid verify WORK/model.vk WORK/proof.zk.bin
 
 When a command offers `--json` (checked in its --help), its machine-readable output is used;
 otherwise the human-readable lines are parsed ("proved in X s", "verified in X ms", the
@@ -86,8 +88,10 @@ def run_lucid(
     *,
     input_visibility: str = "private",
     repeat: int = 1,
+    zk: bool = True,
 ) -> dict:
-    """Runs compile, prove (repeat times) and verify; returns a JSON-ready dict."""
+    """Runs compile, prove (repeat times) and verify, then the same in zero-knowledge mode
+    (unless `zk` is false); returns a JSON-ready dict."""
     work.mkdir(parents=True, exist_ok=True)
     artifact, vk, proof = work / "model.lucid", work / "model.vk", work / "proof.bin"
     weights = work / "model.weights"
@@ -185,7 +189,54 @@ def run_lucid(
     result["output_names"] = [o["name"] for o in outputs]
     result["outputs_truncated"] = truncated
     result["ok"] = True
+    if zk:
+        result["zk"] = _run_zk(runner, cmd, artifact, vk, model_dir, work, repeat)
     return result
+
+
+def _run_zk(
+    runner: Runner, cmd, artifact, vk, model_dir: pathlib.Path, work: pathlib.Path, repeat: int
+) -> dict:
+    """Proves and verifies the same input in zero-knowledge mode (`prove --zk`): the figures of
+    the proof a private-input user wants, against the plain prover's above. A model whose
+    operators zero-knowledge mode does not support yet is recorded with the refusal."""
+    proof = work / "proof.zk.bin"
+    proof.unlink(missing_ok=True)
+    zk: dict = {"ok": False, "steps": {}}
+    proves, verifies = [], []
+    for i in range(repeat):
+        p = runner.run(
+            "lucid prove --zk", cmd("prove", artifact, model_dir / "input.json", "-o", proof) + ["--zk"]
+        )
+        zk["steps"]["prove" if i == 0 else f"prove#{i}"] = p.to_json()
+        if not p.ok:
+            refusal = _one_line(p.stderr) or p.error
+            zk["error"] = f"prove --zk: {refusal}"
+            zk["unsupported"] = "not yet supported in zero-knowledge mode" in (p.stderr or "")
+            return zk
+        proves.append(p)
+        v = runner.run("lucid verify (zk)", cmd("verify", vk, proof))
+        vj = _json_stdout(v)
+        if vj is not None and vj.get("verified") is False:
+            v.ok, v.error = False, vj.get("error") or "not verified"
+        elif vj is None and v.ok and "verified" not in v.stdout:
+            v.ok, v.error = False, "verify exited 0 but did not print 'verified'"
+        zk["steps"]["verify" if i == 0 else f"verify#{i}"] = v.to_json()
+        if not v.ok:
+            zk["error"] = f"verify (zk): {v.error}"
+            return zk
+        verifies.append(v)
+    zk["prove_s"] = _median([p.wall_s for p in proves])
+    zk["verify_s"] = _median([v.wall_s for v in verifies])
+    zk["peak_rss_kib"] = {"prove": max(p.max_rss_kib or 0 for p in proves)}
+    zk["sizes"] = {"proof_bytes": proof.stat().st_size if proof.exists() else None}
+    zk["ok"] = True
+    return zk
+
+
+def _one_line(text: str | None) -> str:
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
 
 
 def _median(xs: list[float]) -> float | None:

@@ -195,6 +195,51 @@ def render(run: dict) -> str:
                 ]
             )
         )
+    zk_rows = [(name, m) for name, m in models.items() if _get(m, "lucid", "zk")]
+    if zk_rows:
+        lines += [
+            "",
+            "### Zero-knowledge mode",
+            "",
+            "The same input proved with `lucid prove --zk` (input and activations hidden; see"
+            " docs/ZK.md) and verified; overhead = zero-knowledge prove / plain prove; against EZKL"
+            " (whose proofs hide the private input too) = zero-knowledge prove / EZKL prove.",
+            "",
+            _row(
+                [
+                    "model",
+                    "plain prove",
+                    "ZK prove",
+                    "overhead",
+                    "ZK vs EZKL",
+                    "ZK verify",
+                    "ZK proof",
+                    "ZK peak",
+                ]
+            ),
+            _row(["---"] + ["---:"] * 7),
+        ]
+        for name, m in zk_rows:
+            lu, r = m.get("lucid") or {}, m.get("ratios") or {}
+            zk = lu.get("zk") or {}
+            if not zk.get("ok"):
+                why = "not supported yet" if zk.get("unsupported") else "failed"
+                lines.append(_row([name, secs(lu.get("prove_s")), why] + ["–"] * 5))
+                continue
+            lines.append(
+                _row(
+                    [
+                        name,
+                        secs(lu.get("prove_s")),
+                        secs(zk.get("prove_s")),
+                        f"{r['zk_over_plain']:.2f}×" if r.get("zk_over_plain") else "–",
+                        ratio(r.get("zk_prove")),
+                        secs(zk.get("verify_s")),
+                        size(_get(zk, "sizes", "proof_bytes")),
+                        kib(_get(zk, "peak_rss_kib", "prove")),
+                    ]
+                )
+            )
     lines += [
         "",
         "### Accuracy against onnxruntime (float32)",
