@@ -204,6 +204,8 @@ fn main() -> ExitCode {
             EnvFilter::try_from_env("LUCID_LOG").unwrap_or_else(|_| EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        // With `LUCID_LOG=info` (or finer), every prover span reports its time when it closes.
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .init();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
