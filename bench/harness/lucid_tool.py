@@ -1,7 +1,7 @@
 """Lucid's pipeline on one model through its CLI: compile, prove, verify.
 
   lucid compile DIR/network.onnx -o WORK --calibration DIR/calibration.json
-  lucid prove WORK/model.lucid DIR/input.json -o WORK/proof.bin
+  lucid prove WORK/model.lucid DIR/input.json -o WORK/proof.bin --no-zk   (plain)
   lucid verify WORK/model.vk WORK/proof.bin
   lucid prove WORK/model.lucid DIR/input.json -o WORK/proof.zk.bin --zk   (zero knowledge)
   lucid verify WORK/model.vk WORK/proof.zk.bin
@@ -27,14 +27,18 @@ _VERIFIED = re.compile(r"verified in ([0-9.]+) ms")
 _SECURITY = re.compile(r"([0-9.]+)[- ]bit", re.IGNORECASE)
 
 
-def supports_json(lucid: str, command: str) -> bool:
+def _help(lucid: str, command: str) -> str:
     try:
         r = subprocess.run(
             [lucid, command, "--help"], capture_output=True, text=True, timeout=30, check=False
         )
     except (OSError, subprocess.SubprocessError):
-        return False
-    return "--json" in r.stdout
+        return ""
+    return r.stdout
+
+
+def supports_json(lucid: str, command: str) -> bool:
+    return "--json" in _help(lucid, command)
 
 
 def parse_outputs(text: str) -> tuple[list[dict], bool]:
@@ -129,9 +133,11 @@ def run_lucid(
         sec = float(m.group(1)) if m else None
     result["security_bits"] = sec
 
+    no_zk = ["--no-zk"] if "--no-zk" in _help(lucid, "prove") else []
     proves, verifies = [], []
     for i in range(repeat):
-        p = runner.run("lucid prove", cmd("prove", artifact, model_dir / "input.json", "-o", proof))
+        # Zero knowledge is the prover's default (since it has `--no-zk`): this run is the plain one.
+        p = runner.run("lucid prove", cmd("prove", artifact, model_dir / "input.json", "-o", proof) + no_zk)
         result["steps"]["prove" if i == 0 else f"prove#{i}"] = p.to_json()
         if not p.ok:
             result["error"] = f"prove: {p.error}"

@@ -30,11 +30,6 @@ pub fn read_verifying_key(path: &Path) -> Result<VerifyingKey> {
     decode(VK_MAGIC, &read_bytes(path)?).with_context(|| format!("reading {}", path.display()))
 }
 
-/// Reads a proof.
-pub fn read_proof(path: &Path) -> Result<Proof> {
-    decode(PROOF_MAGIC, &read_bytes(path)?).with_context(|| format!("reading {}", path.display()))
-}
-
 /// A proof file of either mode.
 pub enum AnyProof {
     Plain(Box<Proof>),

@@ -73,10 +73,15 @@ enum Command {
         /// Print the time of each prover stage.
         #[arg(long)]
         timings: bool,
-        /// Prove in zero knowledge: the input and every activation stay hidden, the weights are
-        /// bound to the key's commitment (evaluations at random points are revealed). Supports
-        /// MLP-shaped models today (see docs/ZK.md); other operators are refused by name.
+        /// Prove without zero knowledge, for fully public use cases: faster and smaller, but the
+        /// proof reveals evaluations of the input and of every activation at random points. By
+        /// default proofs are zero-knowledge: the input and every activation stay hidden, the
+        /// weights are bound to the key's commitment (see docs/ZK.md); a model with an operator
+        /// zero-knowledge mode does not support yet is refused by node name.
         #[arg(long)]
+        no_zk: bool,
+        /// Prove in zero knowledge (the default; kept for scripts that ask for it explicitly).
+        #[arg(long, hide = true, conflicts_with = "no_zk")]
         zk: bool,
     },
     /// Verify a proof: prints `verified` and the public outputs, or why not (exit code 1).
@@ -105,6 +110,9 @@ enum Command {
         /// Working directory (default: a fresh temporary directory).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Prove without zero knowledge (see `lucid prove --no-zk`).
+        #[arg(long)]
+        no_zk: bool,
     },
     /// Run the conformance suite: import, quantize, integer run and accuracy per model.
     Conformance {
@@ -159,8 +167,9 @@ fn run(cli: Cli) -> Result<()> {
             input,
             out,
             timings,
-            zk,
-        } => commands::prove::run(&artifact, &input, &out, timings, zk),
+            no_zk,
+            zk: _,
+        } => commands::prove::run(&artifact, &input, &out, timings, !no_zk),
         Command::Verify { vk, proof, input } => {
             commands::verify::run(&vk, &proof, input.as_deref())
         }
@@ -169,7 +178,7 @@ fn run(cli: Cli) -> Result<()> {
             input,
             nodes,
         } => commands::inspect::run(&model, input.as_deref(), nodes),
-        Command::Demo { dir } => commands::demo::run(dir),
+        Command::Demo { dir, no_zk } => commands::demo::run(dir, !no_zk),
         Command::Conformance {
             dir,
             bits,

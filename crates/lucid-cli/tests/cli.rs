@@ -50,14 +50,12 @@ fn compile(dir: &Path, extra: &[&str]) {
     assert!(text(&o).contains("model digest"), "{}", text(&o));
 }
 
-fn prove(dir: &Path, input: &Path, proof: &Path) -> Output {
-    lucid(&[
-        "prove",
-        s(&dir.join("model.lucid")),
-        s(input),
-        "-o",
-        s(proof),
-    ])
+/// `lucid prove` in its default mode (zero knowledge) plus `extra` flags.
+fn prove(dir: &Path, input: &Path, proof: &Path, extra: &[&str]) -> Output {
+    let artifact = dir.join("model.lucid");
+    let mut args = vec!["prove", s(&artifact), s(input), "-o", s(proof)];
+    args.extend_from_slice(extra);
+    lucid(&args)
 }
 
 fn verify(dir: &Path, proof: &Path) -> Output {
@@ -81,12 +79,17 @@ fn compile_prove_verify_and_reject_tampering() {
     compile(&dir, &[]);
     let input = demo_model().join("input.json");
     let proof = tmp.path().join("proof.bin");
-    let o = prove(&dir, &input, &proof);
+    let o = prove(&dir, &input, &proof, &["--no-zk"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("logits"), "{}", text(&o));
+    assert!(text(&o).contains("(not zero-knowledge)"), "{}", text(&o));
     let o = verify(&dir, &proof);
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("verified"), "{}", text(&o));
+    assert!(
+        text(&o).contains("verified (plain proof, not zero-knowledge)"),
+        "{}",
+        text(&o)
+    );
 
     // Every 97th byte of the proof flipped in turn: never accepted.
     let bytes = std::fs::read(&proof).expect("proof");
@@ -133,14 +136,10 @@ fn zero_knowledge_prove_and_verify() {
     compile(&dir, &[]);
     let input = demo_model().join("input.json");
     let proof = tmp.path().join("zk.bin");
-    let o = lucid(&[
-        "prove",
-        s(&dir.join("model.lucid")),
-        s(&input),
-        "-o",
-        s(&proof),
-        "--zk",
-    ]);
+    // Zero knowledge is the default; `--zk` asks for it explicitly, `--no-zk` conflicts.
+    let o = prove(&dir, &input, &proof, &["--zk", "--no-zk"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    let o = prove(&dir, &input, &proof, &[]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(
         text(&o).contains("proved in zero knowledge"),
@@ -182,12 +181,7 @@ fn public_input_is_checked() {
     let dir = tmp.path().join("digits");
     compile(&dir, &["--input-visibility", "public"]);
     let input = demo_model().join("input.json");
-    let proof = tmp.path().join("proof.bin");
-    assert!(prove(&dir, &input, &proof).status.success());
     let vk = dir.join("model.vk");
-    let o = lucid(&["verify", s(&vk), s(&proof), "--input", s(&input)]);
-    assert!(o.status.success(), "{}", text(&o));
-    // Another input: the proof is not about it.
     let other = tmp.path().join("other.json");
     let values: Vec<String> = (0..64)
         .map(|i| format!("{}", (i % 7) as f64 / 7.0))
@@ -197,9 +191,18 @@ fn public_input_is_checked() {
         format!("{{\"input_data\": [[{}]]}}", values.join(",")),
     )
     .expect("write");
-    let o = lucid(&["verify", s(&vk), s(&proof), "--input", s(&other)]);
-    assert!(!o.status.success());
-    assert!(text(&o).contains("not the input"), "{}", text(&o));
+    // Both proof modes carry the public input.
+    for mode in [&[][..], &["--no-zk"][..]] {
+        let proof = tmp.path().join("proof.bin");
+        let o = prove(&dir, &input, &proof, mode);
+        assert!(o.status.success(), "{mode:?}: {}", text(&o));
+        let o = lucid(&["verify", s(&vk), s(&proof), "--input", s(&input)]);
+        assert!(o.status.success(), "{mode:?}: {}", text(&o));
+        // Another input: the proof is not about it.
+        let o = lucid(&["verify", s(&vk), s(&proof), "--input", s(&other)]);
+        assert!(!o.status.success(), "{mode:?}");
+        assert!(text(&o).contains("not the input"), "{}", text(&o));
+    }
 }
 
 #[test]
@@ -221,13 +224,13 @@ fn bad_input_files_give_clear_errors() {
     for (name, content, needle) in cases {
         let f = tmp.path().join(name);
         std::fs::write(&f, content).expect("write");
-        let o = prove(&dir, &f, &proof);
+        let o = prove(&dir, &f, &proof, &[]);
         assert!(!o.status.success(), "{name} was accepted");
         let out = text(&o);
         assert!(out.contains(needle), "{name}: {out}");
         assert!(!out.contains("panicked"), "{name}: {out}");
     }
-    let o = prove(&dir, &tmp.path().join("absent.json"), &proof);
+    let o = prove(&dir, &tmp.path().join("absent.json"), &proof, &[]);
     assert!(text(&o).contains("absent.json"), "{}", text(&o));
 }
 

@@ -8,15 +8,16 @@ use anyhow::{Context, Result};
 use lucid_proof::Visibility;
 
 use super::compile::{CompileOptions, run as compile};
-use super::prove::prove;
-use crate::io;
+use super::prove::{prove_with, prove_zk, read_weights};
+use crate::io::{self, AnyProof};
 
 const MODEL: &[u8] = include_bytes!("../../../../models/digits_mlp/network.onnx");
 const INPUT: &[u8] = include_bytes!("../../../../models/digits_mlp/input.json");
 const CALIBRATION: &[u8] = include_bytes!("../../../../models/digits_mlp/calibration.json");
 
-/// Runs the demo in `dir` (a fresh temporary directory by default).
-pub fn run(dir: Option<PathBuf>) -> Result<()> {
+/// Runs the demo in `dir` (a fresh temporary directory by default), proving in zero knowledge
+/// when `zk` is set.
+pub fn run(dir: Option<PathBuf>, zk: bool) -> Result<()> {
     let dir = dir
         .unwrap_or_else(|| std::env::temp_dir().join(format!("lucid-demo-{}", std::process::id())));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -50,12 +51,26 @@ pub fn run(dir: Option<PathBuf>) -> Result<()> {
         t.elapsed().as_secs_f64()
     );
 
-    println!("[2/3] prove one inference on a held-out digit (input private)");
-    let (proof, elapsed, _) = prove(&compiled.pk, &input, false)?;
+    println!(
+        "[2/3] prove one inference on a held-out digit (input private{})",
+        if zk {
+            ", zero-knowledge proof"
+        } else {
+            ", proof not zero-knowledge"
+        }
+    );
     let proof_path = dir.join("proof.bin");
-    let size = io::write_proof(&proof_path, &proof)?;
-    let outputs = io::dequantized_outputs(&compiled.pk.graph, &proof.outputs);
-    for (name, v) in &outputs {
+    let weights = read_weights(&compiled.pk, &dir.join("model.lucid"))?;
+    let (outputs, elapsed, size) = if zk {
+        let (proof, elapsed) = prove_zk(&compiled.pk, &input, weights, false)?;
+        let size = io::write_zk_proof(&proof_path, &proof)?;
+        (proof.outputs, elapsed, size)
+    } else {
+        let (proof, elapsed, _) = prove_with(&compiled.pk, &input, weights, false)?;
+        let size = io::write_proof(&proof_path, &proof)?;
+        (proof.outputs, elapsed, size)
+    };
+    for (name, v) in &io::dequantized_outputs(&compiled.pk.graph, &outputs) {
         let logits = v.to_f64_vec();
         let digit = logits
             .iter()
@@ -76,9 +91,13 @@ pub fn run(dir: Option<PathBuf>) -> Result<()> {
 
     println!("[3/3] verify (from model.vk and the proof only)");
     let vk = io::read_verifying_key(&dir.join("model.vk"))?;
-    let proof = io::read_proof(&proof_path)?;
     let t = Instant::now();
-    lucid_proof::verify(&vk, &proof)?;
+    match io::read_any_proof(&proof_path)? {
+        AnyProof::Plain(proof) => lucid_proof::verify(&vk, &proof)?,
+        AnyProof::ZeroKnowledge(proof) => {
+            lucid_proof::zk::verify(&vk, &proof, None)?;
+        }
+    }
     println!("      verified — {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
     Ok(())
 }

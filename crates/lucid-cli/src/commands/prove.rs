@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use lucid_proof::graph::prover::ProveObserver;
 use lucid_proof::zk::ZkProof;
-use lucid_proof::{Proof, ProverKey, WeightsData};
+use lucid_proof::{Proof, ProofError, ProverKey, WeightsData};
 
 use crate::io;
 
@@ -60,18 +60,9 @@ fn spinner(show: bool, template: &str) -> ProgressBar {
     b
 }
 
-/// Proves `input` on `pk`; returns the proof, the time taken and the time of each stage.
-/// The weights are committed again ([`prove_with`] takes the stored codeword).
-pub fn prove(
-    pk: &ProverKey,
-    input: &Path,
-    show_progress: bool,
-) -> Result<(Proof, Duration, StageTimes)> {
-    prove_with(pk, input, None, show_progress)
-}
-
-/// [`prove`], opening the weights from `weights`, the stored weights codeword
-/// ([`read_weights`]), when given.
+/// Proves `input` on `pk` without zero knowledge; returns the proof, the time taken and the time
+/// of each stage. The weights are opened from `weights`, the stored weights codeword
+/// ([`read_weights`]), when given, else committed again.
 pub fn prove_with(
     pk: &ProverKey,
     input: &Path,
@@ -114,12 +105,18 @@ pub fn prove_zk(
     );
     let result = lucid_proof::zk::prove_with_weights(pk, &values, weights, &mut rand::rng());
     bar.finish_and_clear();
-    let (proof, _witness) = result?;
+    let (proof, _witness) = result.map_err(|e| match e {
+        ProofError::Unsupported { .. } => anyhow::Error::new(e).context(
+            "cannot prove this model in zero knowledge yet; `--no-zk` proves it without zero \
+             knowledge (the proof then reveals evaluations of the input and activations)",
+        ),
+        e => e.into(),
+    })?;
     Ok((proof, start.elapsed()))
 }
 
-/// Runs `lucid prove`; with `timings`, prints the time of each prover stage; with `zk`, proves
-/// in zero knowledge.
+/// Runs `lucid prove`; with `timings`, prints the time of each prover stage; with `zk` (the
+/// command's default), proves in zero knowledge.
 pub fn run(artifact: &Path, input: &Path, out: &Path, timings: bool, zk: bool) -> Result<()> {
     let pk = io::read_prover_key(artifact)?;
     let load = Instant::now();
@@ -161,7 +158,11 @@ pub fn run(artifact: &Path, input: &Path, out: &Path, timings: bool, zk: bool) -
     }
     println!(
         "proved{} in {:.3} s; proof {} ({:.1} KiB) written to {}",
-        if zk { " in zero knowledge" } else { "" },
+        if zk {
+            " in zero knowledge"
+        } else {
+            " (not zero-knowledge)"
+        },
         elapsed.as_secs_f64(),
         size,
         size as f64 / 1024.0,

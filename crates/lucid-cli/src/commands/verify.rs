@@ -62,7 +62,7 @@ pub fn run(vk_path: &Path, proof_path: &Path, input: Option<&Path>) -> Result<()
                 check_input(&vk, p, input)?;
             }
             lucid_proof::verify(&vk, p)?;
-            (p.outputs.clone(), "")
+            (p.outputs.clone(), " (plain proof, not zero-knowledge)")
         }
         AnyProof::ZeroKnowledge(p) => {
             if let Some(input) = input {
