@@ -709,9 +709,21 @@ pub use batch::{
     blinded_batch_shape, prove_blinded_batch, simulate_blinded_batch, verify_blinded_batch,
 };
 
+#[path = "zk_relation_map.rs"]
+mod map;
+
+pub use map::{
+    BlindedMapOutput, BlindedMapProof, BlindedMapSubclaim, SimulatedMap, blinded_map_shape,
+    c_weighted, prove_blinded_map, simulate_blinded_map, verify_blinded_map,
+};
+
 #[cfg(test)]
 #[path = "zk_relation_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "zk_relation_map_tests.rs"]
+mod map_tests;
 
 #[cfg(test)]
 #[path = "zk_relation_zk_tests.rs"]

@@ -142,15 +142,14 @@ pub fn free_map(graph: &QGraph, id: usize, point: &[EF]) -> Result<(Vec<EF>, EF)
     }
 }
 
-/// Whether a layer node is a free map (no message).
-pub fn is_free(op: &QOp) -> bool {
+/// Whether layer node `id` is a free map (no message): an exact left shift, identity,
+/// transpose, or an index map that keeps the padded layout.
+pub fn is_free(graph: &QGraph, id: usize) -> bool {
+    let op = &graph.nodes[id].op;
     matches!(
         op,
-        QOp::Requant { .. }
-            | QOp::Exact(Op::Identity)
-            | QOp::Exact(Op::Reshape { .. })
-            | QOp::Exact(Op::Transpose { .. })
-    )
+        QOp::Requant { .. } | QOp::Exact(Op::Identity) | QOp::Exact(Op::Transpose { .. })
+    ) || (super::maps::is_index_map(op) && matches!(super::maps::map_kind(graph, id), Ok(None)))
 }
 
 /// The geometry of a matrix product without batch variables.

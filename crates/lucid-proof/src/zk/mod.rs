@@ -1,7 +1,10 @@
-//! Zero-knowledge proofs of inference (issue 6), for MLP-shaped graphs: matrix products,
-//! additions and subtractions (bias broadcast), requantizations, function-table lookups (ReLU),
-//! identity, layout-keeping reshapes and transposes. Any other operator is refused with an error
-//! naming the node and op ("not yet supported in zero-knowledge mode"). See `docs/ZK.md`.
+//! Zero-knowledge proofs of inference (issue 6), for MLP-shaped and convolutional graphs:
+//! matrix products, convolutions with one group ([`conv`]), additions and subtractions (bias
+//! broadcast), products of an activation with a weight and index maps of one operand (sum
+//! pooling, layout-changing reshapes, slices, zero pads, …: [`maps`]), requantizations,
+//! function-table lookups (ReLU), identity, layout-keeping reshapes and transposes. Any other
+//! operator is refused with an error naming the node and op ("not yet supported in
+//! zero-knowledge mode"). See `docs/ZK.md`.
 //!
 //! [`prove`] / [`verify`] prove the same inference statement as [`crate::prove`] /
 //! [`crate::verify`] — the output comes from the key's committed model — but hide the input
@@ -30,8 +33,8 @@
 //!   the opened values); the zero-knowledge sumchecks' messages (uniform given the running
 //!   claims); the lookup argument's messages; the blinded evaluations above, the Libra masks'
 //!   row values, and claims at `c = 0` only on the public outputs; and **evaluations of the
-//!   weights at challenge points** `W(z)` (one per matrix-product or addition operand that is a
-//!   weight), together with the plain WHIR opening of the weights commitment, which reveals
+//!   weights at challenge points** `W(z)` (one per matrix-product, convolution, addition or
+//!   product operand that is a weight, and a convolution's bias value), together with the plain WHIR opening of the weights commitment, which reveals
 //!   further linear functionals of the weights (codeword positions, out-of-domain answers,
 //!   sumcheck rounds). The weights are bound, *not hidden*, in this mode: everything the proof
 //!   reveals beyond the statement is either simulatable from the statement alone or a function
@@ -88,8 +91,11 @@
 //! 7. Backwards over the graph: a virtual tensor's claims (several, or an output's `c = 0`
 //!    claim) are batched by a zero-knowledge sumcheck into one at a random `c`; a matrix product
 //!    is reduced by `prove_relation` to claims on `A'(c*, r_i, z*)`, `B'(c*, z*, r_j)` (the
-//!    plain `W(z*, r_j)` for a weight) and its mask; an addition by a linear step; a free map
-//!    by moving the point. A committed layer output is opened at all its claims and one of them
+//!    plain `W(z*, r_j)` for a weight) and its mask; a convolution likewise by one relation
+//!    over (input channels × kernel taps × input positions) after the bias value `bias(r_o)`
+//!    ([`conv`]); an index map or a product with a weight by a map sumcheck onto its blinded
+//!    input (`zk-map/…`; a product also sends the weight's value, [`maps`]); an addition by a
+//!    linear step; a free map by moving the point. A committed layer output is opened at all its claims and one of them
 //!    (with a random `c`) is reduced.
 //! 8. One hiding opening of the first commitment (every claim on it, including the Libra mask
 //!    rows), one of the second, then one plain opening of the key's weights commitment (every
@@ -102,6 +108,9 @@
 //! value must be the true `W(z*)`).
 
 pub mod common;
+pub mod conv;
+mod layers;
+pub mod maps;
 pub mod masks;
 pub mod plan;
 pub mod proof;

@@ -46,10 +46,12 @@ pub enum Kind {
 pub enum SumcheckKind {
     /// Several claims (or an output claim) on a virtual tensor batched into one.
     Batch,
-    /// A matrix product's relation.
+    /// A matrix product's or a convolution's relation.
     Relation,
     /// A ReLU's zero-check `Σ_x eq(τ, x)·z(x)·(z(x) − y(x)) = 0`.
     Product,
+    /// A public linear map (index map, product with a weight) onto a blinded input.
+    Map,
 }
 
 /// One zero-knowledge sumcheck of the proof, in proving order: its Libra mask's shape.
@@ -253,8 +255,9 @@ pub fn matmul_dims(graph: &QGraph, node: &QNode) -> Option<(usize, usize, usize)
     Some((v(m), v(k), v(n)))
 }
 
-/// The layer operators supported in zero-knowledge mode, and whether each is a matrix product.
-fn check_layer(graph: &QGraph, node: &QNode) -> Result<(), ProofError> {
+/// The layer operators supported in zero-knowledge mode.
+fn check_layer(graph: &QGraph, id: usize) -> Result<(), ProofError> {
+    let node = &graph.nodes[id];
     let operand_shape = |i: usize| &graph.nodes[node.inputs[i]].shape;
     match &node.op {
         QOp::MatMul { .. } => {
@@ -284,13 +287,14 @@ fn check_layer(graph: &QGraph, node: &QNode) -> Result<(), ProofError> {
                 return Err(unsupported(node, "operand shape differs from the output"));
             }
         }
-        QOp::Exact(Op::Reshape { .. }) => {
-            if node.inputs.is_empty() || !reshape_keeps_layout(operand_shape(0), &node.shape) {
-                return Err(unsupported(
-                    node,
-                    "only reshapes that keep the padded layout are supported in zero-knowledge mode",
-                ));
-            }
+        QOp::Conv(_) => {
+            super::conv::ConvGeom::new(graph, id).map_err(|e| unsupported(node, e))?;
+        }
+        QOp::Mul => {
+            super::maps::ZkScale::new(graph, id).map_err(|e| unsupported(node, e))?;
+        }
+        op if super::maps::is_index_map(op) => {
+            super::maps::map_kind(graph, id).map_err(|e| unsupported(node, e))?;
         }
         QOp::Exact(Op::Transpose { perm }) => {
             let from = operand_shape(0);
@@ -310,6 +314,42 @@ fn check_layer(graph: &QGraph, node: &QNode) -> Result<(), ProofError> {
     Ok(())
 }
 
+/// The sumcheck slot of a convolution, an index map or a product with a weight, and the
+/// operands its reduction leaves claims on.
+fn extra_slot(graph: &QGraph, id: usize) -> Option<(SumcheckSlot, Vec<usize>)> {
+    let node = &graph.nodes[id];
+    let slot = |kind, vars, degree| SumcheckSlot {
+        node: id,
+        kind,
+        vars,
+        degree,
+    };
+    match node.op {
+        QOp::Conv(_) => {
+            let g = super::conv::ConvGeom::new(graph, id).ok()?;
+            Some((
+                slot(SumcheckKind::Relation, g.sumcheck_vars(), 4),
+                node.inputs.clone(),
+            ))
+        }
+        QOp::Mul => {
+            let s = super::maps::ZkScale::new(graph, id).ok()?;
+            let (vars, degree) =
+                lucid_core::sumcheck::zk_relation::blinded_map_shape(node_vars(graph, id), 2);
+            Some((
+                slot(SumcheckKind::Map, vars, degree),
+                vec![node.inputs[s.input], node.inputs[s.weight]],
+            ))
+        }
+        _ => {
+            let m = super::maps::node_map(graph, id)?;
+            let (vars, degree) =
+                lucid_core::sumcheck::zk_relation::blinded_map_shape(m.input_vars(), 1);
+            Some((slot(SumcheckKind::Map, vars, degree), vec![node.inputs[0]]))
+        }
+    }
+}
+
 impl ZkPlan {
     /// Derives the plan; refuses (naming node and op) what zero-knowledge mode cannot prove.
     pub fn new(vk: &VerifyingKey) -> Result<Self, ProofError> {
@@ -325,10 +365,10 @@ impl ZkPlan {
                 Role::PublicConst => Kind::None,
                 Role::Requant { .. } | Role::Lookup { .. } => Kind::Committed,
                 Role::Layer => {
-                    check_layer(graph, node)?;
+                    check_layer(graph, id)?;
                     if plan.is_committed(id) {
                         Kind::Committed
-                    } else if matches!(node.op, QOp::MatMul { .. }) {
+                    } else if matches!(node.op, QOp::MatMul { .. } | QOp::Conv(_)) {
                         Kind::CommittedMask
                     } else {
                         Kind::Derived
@@ -392,6 +432,11 @@ impl ZkPlan {
                 });
                 counts[node.inputs[0]] += 1;
                 counts[node.inputs[1]] += 1;
+            } else if let Some((slot, inputs)) = extra_slot(graph, id) {
+                sumchecks.push(slot);
+                for i in inputs {
+                    counts[i] += 1;
+                }
             } else {
                 for &i in &node.inputs {
                     counts[i] += 1;

@@ -1,7 +1,7 @@
 //! The zero-knowledge proof of one inference.
 
 use lucid_core::field::EF;
-use lucid_core::sumcheck::zk_relation::{BlindedBatchProof, RelationProof};
+use lucid_core::sumcheck::zk_relation::{BlindedBatchProof, BlindedMapProof, RelationProof};
 use lucid_lookup::zk::ZkLookupProof;
 use lucid_model::tensor::Tensor;
 use lucid_pcs::{Commitment, OpeningProof};
@@ -57,10 +57,27 @@ pub struct ZkNodeProof {
 /// A layer's reduction of one blinded claim.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum ZkLayerProof {
-    /// No message (identity, reshape, transpose, exact left shift).
+    /// No message (identity, layout-keeping reshape or map, transpose, exact left shift).
     Free,
     /// The operands' blinded values (addition, subtraction).
     Linear(Vec<EF>),
     /// A matrix product's relation.
     MatMul(RelationProof, MaskRows),
+    /// A convolution: the bias value `bias(r_o)` (a weight evaluation, with a bias operand) and
+    /// the relation ([`super::conv`]).
+    Conv {
+        bias: Option<EF>,
+        relation: RelationProof,
+        rows: MaskRows,
+    },
+    /// An index map (pooling, layout-changing reshape, …) onto its blinded input
+    /// ([`super::maps`]).
+    Map(BlindedMapProof, MaskRows),
+    /// An element-wise product with a weight: the map proof onto the blinded activation and
+    /// the weight's value `C(p)` at the final point (a weight evaluation).
+    Scale {
+        map: BlindedMapProof,
+        weight: EF,
+        rows: MaskRows,
+    },
 }

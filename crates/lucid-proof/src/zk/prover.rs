@@ -20,6 +20,8 @@ use super::common::{
     Settle, add_step, free_map, helper_tables, is_free, libra_claims, limb_table, pow2, relu_shape,
     requant_step, route, route_operands, settle_lookup_claims, start_transcript,
 };
+use super::layers::{self as zl, Flow, Private};
+use super::maps::node_map;
 use super::masks::{blinded_eval, pack, row_values};
 use super::plan::{Kind, Table1, ZkColumn, ZkPlan, node_vars};
 use super::proof::{ZkLayerProof, ZkNodeProof, ZkProof};
@@ -61,8 +63,9 @@ fn pcs(what: &'static str) -> impl Fn(lucid_pcs::PcsError) -> ProofError {
 /// `sample_ext_vec(b"zk/requant-point")`
 /// (`c ‖ r`) and the linear step's `zk-linear/inputs`; per output
 /// `sample_ext_vec(b"zk/output-point")`; per reduced layer node in reverse node order its
-/// batching (`zk-batch/…`) and its reduction (`zk-relation/…` or `zk-linear/inputs`, nothing
-/// for a free map); the first (hiding) opening, then the second (hiding) opening, then the
+/// batching (`zk-batch/…`) and its reduction (`zk-relation/…`, `zk-linear/inputs`, or the
+/// convolution's `zk/conv-bias` and relation, a map's `zk-map/…`, a weight product's `zk-map/…`
+/// and `zk/scale-weight`; nothing for a free map); the first (hiding) opening, then the second (hiding) opening, then the
 /// plain opening of the key's weights commitment (`lucid-pcs/open`, every weight claim).
 pub fn prove<R: CryptoRng + ?Sized>(
     pk: &ProverKey,
@@ -421,7 +424,13 @@ fn prove_core<R: CryptoRng + ?Sized>(
     }
 
     // Layers, backwards.
-    let mut layers = Vec::new();
+    let private = Private {
+        padded: &padded,
+        masks: &masks,
+        libra: &libra,
+    };
+    let mut layer_proofs = Vec::new();
+    let layers_span = tracing::info_span!("zk layers").entered();
     for id in (0..n).rev() {
         let claims = std::mem::take(&mut on_node[id]);
         if claims.is_empty() {
@@ -532,7 +541,33 @@ fn prove_core<R: CryptoRng + ?Sized>(
                 )?;
                 ZkLayerProof::Linear(vec![ea, eb])
             }
-            op if is_free(op) => {
+            QOp::Conv(_) | QOp::Mul => {
+                let mut f = Flow {
+                    zp: &zp,
+                    graph,
+                    on_node: &mut on_node,
+                    settle: &mut settle,
+                    slot: &mut slot,
+                    t: &mut t,
+                };
+                if matches!(node.op, QOp::Conv(_)) {
+                    zl::prove_conv(&mut f, &private, id, &claim)?
+                } else {
+                    zl::prove_scale(&mut f, &private, id, &claim)?
+                }
+            }
+            _ if node_map(graph, id).is_some() => {
+                let mut f = Flow {
+                    zp: &zp,
+                    graph,
+                    on_node: &mut on_node,
+                    settle: &mut settle,
+                    slot: &mut slot,
+                    t: &mut t,
+                };
+                zl::prove_map(&mut f, &private, id, &claim)?
+            }
+            _ if is_free(graph, id) => {
                 let (p, f) = free_map(graph, id, &claim.point)?;
                 route(
                     &zp,
@@ -550,7 +585,7 @@ fn prove_core<R: CryptoRng + ?Sized>(
                 )));
             }
         };
-        layers.push(ZkNodeProof {
+        layer_proofs.push(ZkNodeProof {
             node: id as u32,
             batch,
             layer,
@@ -561,6 +596,7 @@ fn prove_core<R: CryptoRng + ?Sized>(
             "the proof ran another number of sumchecks than planned",
         ));
     }
+    drop(layers_span);
     check_budget(graph, &zp, &settle)?;
 
     let open_span = tracing::info_span!("zk open", claims = settle.first.len()).entered();
@@ -587,7 +623,7 @@ fn prove_core<R: CryptoRng + ?Sized>(
         relu_diffs,
         relus,
         requant,
-        layers,
+        layers: layer_proofs,
         opening,
         helper_opening,
         weights_opening,

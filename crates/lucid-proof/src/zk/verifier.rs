@@ -16,6 +16,8 @@ use super::common::{
     malformed, rejected, relu_shape, requant_step, route, route_operands, settle_lookup_claims,
     start_transcript,
 };
+use super::layers::{self as zl, Flow};
+use super::maps::node_map;
 use super::plan::{Kind, SumcheckKind, Table1, ZkPlan, node_vars};
 use super::proof::{ZkLayerProof, ZkProof};
 use crate::error::ProofError;
@@ -359,7 +361,47 @@ pub fn verify_with_claims(
                     BlindedClaim::new(claim.c, pb, evals[1]),
                 )?;
             }
-            (op, ZkLayerProof::Free) if is_free(op) => {
+            (
+                QOp::Conv(_),
+                ZkLayerProof::Conv {
+                    bias,
+                    relation,
+                    rows,
+                },
+            ) => {
+                let mut f = Flow {
+                    zp: &zp,
+                    graph,
+                    on_node: &mut on_node,
+                    settle: &mut settle,
+                    slot: &mut slot,
+                    t: &mut t,
+                };
+                zl::verify_conv(&mut f, id, &claim, *bias, relation, rows)?;
+            }
+            (QOp::Mul, ZkLayerProof::Scale { map, weight, rows }) => {
+                let mut f = Flow {
+                    zp: &zp,
+                    graph,
+                    on_node: &mut on_node,
+                    settle: &mut settle,
+                    slot: &mut slot,
+                    t: &mut t,
+                };
+                zl::verify_scale(&mut f, id, &claim, map, *weight, rows)?;
+            }
+            (_, ZkLayerProof::Map(map, rows)) if node_map(graph, id).is_some() => {
+                let mut f = Flow {
+                    zp: &zp,
+                    graph,
+                    on_node: &mut on_node,
+                    settle: &mut settle,
+                    slot: &mut slot,
+                    t: &mut t,
+                };
+                zl::verify_map(&mut f, id, &claim, map, rows)?;
+            }
+            (_, ZkLayerProof::Free) if is_free(graph, id) => {
                 let (p, f) = free_map(graph, id, &claim.point)?;
                 route(
                     &zp,

@@ -14,6 +14,7 @@ use p3_field::PrimeCharacteristicRing;
 use rand::{Rng, RngExt};
 
 use super::common::pow2;
+use super::maps::{ZkScale, is_index_map, node_map};
 use super::plan::{Kind, ZkPlan, node_vars};
 use crate::error::ProofError;
 use crate::graph::plan::{RANGE_BITS, Role};
@@ -165,7 +166,17 @@ pub(crate) fn derive_masks<R: Rng + ?Sized>(
                 }
             }
             (_, Role::Layer) => match &node.op {
-                QOp::MatMul { .. } => Some(random_table(len, rng)),
+                QOp::MatMul { .. } | QOp::Conv(_) => Some(random_table(len, rng)),
+                QOp::Mul => {
+                    let s = ZkScale::new(graph, id).map_err(internal)?;
+                    let c = s.expanded(&padded[node.inputs[s.weight]].evals);
+                    let rx = operand(&masks, s.input)?;
+                    Some(c.iter().zip(&rx).map(|(&a, &b)| a * b).collect())
+                }
+                op if is_index_map(op) => match node_map(graph, id) {
+                    Some(m) => Some(m.apply(&operand(&masks, 0)?)),
+                    None => Some(operand(&masks, 0)?),
+                },
                 QOp::Add { .. } | QOp::Sub { .. } => {
                     let (ra, rb) = (operand(&masks, 0)?, operand(&masks, 1)?);
                     let b = |i: usize| {

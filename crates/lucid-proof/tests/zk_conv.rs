@@ -1,0 +1,703 @@
+//! Zero-knowledge proofs of convolutional models (convolution, ReLU, average pooling as a sum
+//! pool times a bound `1/count` weight, a layout-changing flatten, a dense head): completeness,
+//! rejection of every tampered new proof field and of wrong convolution, pooling and mean
+//! values in the witness, no unmasked private evaluation in the proof, and refusal (naming the
+//! node) of what stays unsupported.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::OnceLock;
+
+use lucid_core::field::{EF, F, from_i64};
+use lucid_core::mle::eval_mle_base;
+use lucid_model::int_eval::Witness;
+use lucid_model::ir::{BinaryOp, ConvSpec, DType, Graph, NodeId, Op, PoolSpec, UnaryFn};
+use lucid_model::quant::{QOp, QuantConfig, quantize_with_inputs};
+use lucid_model::tensor::{Tensor, Value};
+use lucid_proof::zk::{self, ZkLayerProof, ZkProof};
+use lucid_proof::{ProofParams, ProverKey, VerifyingKey, Visibility, compile};
+use p3_field::{BasedVectorSpace, PrimeCharacteristicRing, PrimeField64};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde_json::Value as Json;
+
+fn rand_vec(n: usize, seed: u64, scale: f32) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(1);
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32 * scale
+        })
+        .collect()
+}
+
+fn value(shape: &[usize], seed: u64, scale: f32) -> Value {
+    let n = shape.iter().product();
+    Tensor::new(shape.to_vec(), rand_vec(n, seed, scale))
+        .expect("shape")
+        .into()
+}
+
+fn push(g: &mut Graph, name: &str, op: Op, inputs: Vec<NodeId>) -> NodeId {
+    g.push(name, op, inputs).expect("valid node")
+}
+
+const INPUT: [usize; 4] = [1, 3, 6, 6];
+
+fn conv_spec(group: usize) -> ConvSpec {
+    ConvSpec {
+        strides: vec![1, 1],
+        pads: vec![(1, 1); 2],
+        dilations: vec![1, 1],
+        group,
+    }
+}
+
+/// `x [1,3,6,6]` → Conv 3→3 (3×3, pad 1, bias) → ReLU → 2×2 average pool `[1,3,3,3]` →
+/// flatten `[1,27]` (changes the padded layout: 3·4·4 → 32) → MatMul `[27,16]` + bias.
+fn small_cnn() -> Graph {
+    cnn_ignoring(None)
+}
+
+/// [`small_cnn`], with the kernel's weights on input channel `ignored` set to zero (the output
+/// then does not depend on that channel).
+fn cnn_ignoring(ignored: Option<usize>) -> Graph {
+    let mut g = Graph::new();
+    let x = g.add_input("x", INPUT.to_vec(), DType::F32);
+    let mut wv = rand_vec(81, 11, 0.4);
+    if let Some(ch) = ignored {
+        for o in 0..3 {
+            wv[(o * 3 + ch) * 9..(o * 3 + ch + 1) * 9].fill(0.0);
+        }
+    }
+    let w = g.add_const(
+        "w",
+        Tensor::new(vec![3, 3, 3, 3], wv).expect("shape").into(),
+    );
+    let b = g.add_const("b", value(&[3], 12, 0.1));
+    let c = push(&mut g, "conv", Op::Conv(conv_spec(1)), vec![x, w, b]);
+    let r = push(&mut g, "relu", Op::Unary(UnaryFn::Relu), vec![c]);
+    let pool = PoolSpec {
+        kernel: vec![2, 2],
+        strides: vec![2, 2],
+        pads: vec![(0, 0); 2],
+        dilations: vec![1, 1],
+    };
+    let a = push(
+        &mut g,
+        "avgpool",
+        Op::SumPool {
+            pool,
+            normalize: true,
+            count_include_pad: true,
+        },
+        vec![r],
+    );
+    let f = push(
+        &mut g,
+        "flatten",
+        Op::Reshape { shape: vec![1, 27] },
+        vec![a],
+    );
+    let w2 = g.add_const("w2", value(&[27, 16], 13, 0.4));
+    let b2 = g.add_const("b2", value(&[16], 14, 0.1));
+    let y = push(
+        &mut g,
+        "fc",
+        Op::MatMul {
+            transpose_a: false,
+            transpose_b: false,
+        },
+        vec![f, w2],
+    );
+    let y = push(&mut g, "fc_bias", Op::Binary(BinaryOp::Add), vec![y, b2]);
+    g.add_output(y, "logits").expect("output");
+    g
+}
+
+fn compiled(g: &Graph) -> ProverKey {
+    let calib: Vec<Vec<Value>> = (0..4).map(|i| vec![value(&INPUT, 500 + i, 1.0)]).collect();
+    let config = QuantConfig {
+        act_bits: 8,
+        ..QuantConfig::default()
+    };
+    let q = quantize_with_inputs(g, &calib, &config).expect("quantize");
+    compile(q, Visibility::Private, ProofParams::default()).expect("compile")
+}
+
+fn input(seed: u64) -> Vec<Value> {
+    vec![value(&INPUT, seed, 0.9)]
+}
+
+fn rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
+}
+
+struct Fixture {
+    pk: ProverKey,
+    proof: ZkProof,
+    witness: Witness,
+}
+
+/// The small CNN's key and one honest proof (made once per test binary).
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let pk = compiled(&small_cnn());
+        let (proof, witness) = zk::prove(&pk, &input(7), &mut rng(1)).expect("prove");
+        Fixture { pk, proof, witness }
+    })
+}
+
+fn verifies(vk: &VerifyingKey, proof: &ZkProof, what: &str) -> bool {
+    match catch_unwind(AssertUnwindSafe(|| zk::verify(vk, proof, None))) {
+        Ok(r) => r.is_ok(),
+        Err(_) => panic!("verifier panicked on {what}"),
+    }
+}
+
+fn node(pk: &ProverKey, pred: impl Fn(&QOp) -> bool) -> usize {
+    pk.graph
+        .nodes
+        .iter()
+        .position(|n| pred(&n.op))
+        .expect("the node exists")
+}
+
+#[test]
+fn zk_proof_of_a_small_cnn_verifies() {
+    let f = fixture();
+    let outputs = zk::verify(&f.pk.vk, &f.proof, None).expect("honest proof verifies");
+    assert_eq!(outputs[0], f.witness.tensors[f.pk.graph.outputs[0].node]);
+    // Every new reduction ran: the convolution, the sum pool, the product with 1/count and the
+    // layout-changing flatten.
+    let kinds: Vec<&str> = f
+        .proof
+        .layers
+        .iter()
+        .map(|l| match &l.layer {
+            ZkLayerProof::Conv { .. } => "Conv",
+            ZkLayerProof::Map(..) => "Map",
+            ZkLayerProof::Scale { .. } => "Scale",
+            ZkLayerProof::MatMul(..) => "MatMul",
+            ZkLayerProof::Linear(_) => "Linear",
+            ZkLayerProof::Free => "Free",
+        })
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "Conv").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "Scale").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "Map").count(),
+        2,
+        "sum pool and flatten: {kinds:?}"
+    );
+    // A second input, and a public-input key, also verify.
+    let (proof, _) = zk::prove(&f.pk, &input(8), &mut rng(2)).expect("prove");
+    assert!(verifies(&f.pk.vk, &proof, "second input"));
+    let calib: Vec<Vec<Value>> = (0..4).map(|i| vec![value(&INPUT, 500 + i, 1.0)]).collect();
+    let config = QuantConfig {
+        act_bits: 8,
+        ..QuantConfig::default()
+    };
+    let q = quantize_with_inputs(&small_cnn(), &calib, &config).expect("quantize");
+    let public = compile(q, Visibility::Public, ProofParams::default()).expect("compile");
+    let (proof, _) = zk::prove(&public, &input(9), &mut rng(3)).expect("prove");
+    let expected = proof.public_inputs.clone();
+    zk::verify(&public.vk, &proof, Some(&expected)).expect("public input verifies");
+    let mut other = expected.clone();
+    let mut data = other[0].data().to_vec();
+    data[40] += 1;
+    other[0] = Tensor::new(other[0].shape().to_vec(), data).expect("shape");
+    let mut forged = proof.clone();
+    forged.public_inputs = other;
+    assert!(!verifies(&public.vk, &forged, "changed public input"));
+}
+
+// ----- tampering -----
+
+fn numeric_paths(v: &Json, path: &mut Vec<Json>, out: &mut Vec<Vec<Json>>) {
+    match v {
+        Json::Number(_) => out.push(path.clone()),
+        Json::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(Json::from(i));
+                numeric_paths(item, path, out);
+                path.pop();
+            }
+        }
+        Json::Object(map) => {
+            for (k, item) in map {
+                path.push(Json::from(k.clone()));
+                numeric_paths(item, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn at<'a>(v: &'a mut Json, path: &[Json]) -> &'a mut Json {
+    path.iter().fold(v, |v, s| match s {
+        Json::String(k) => &mut v[k.as_str()],
+        Json::Number(i) => &mut v[i.as_u64().expect("index") as usize],
+        _ => unreachable!("paths hold keys and indices"),
+    })
+}
+
+/// The field a leaf belongs to: `Variant.field[.subfield]` for the new layer proofs.
+fn new_field(path: &[Json]) -> Option<String> {
+    let i = path
+        .iter()
+        .position(|s| matches!(s.as_str(), Some("Conv" | "Map" | "Scale")))?;
+    let names: Vec<String> = path[i..]
+        .iter()
+        .take(3)
+        .map(|s| match s {
+            Json::String(k) => k.clone(),
+            Json::Number(n) => format!("[{n}]"),
+            _ => String::new(),
+        })
+        .collect();
+    Some(names.join("."))
+}
+
+#[test]
+fn zk_cnn_rejects_every_tampered_new_field() {
+    let f = fixture();
+    let json = serde_json::to_value(&f.proof).expect("serialize");
+    let mut paths = Vec::new();
+    numeric_paths(&json, &mut Vec::new(), &mut paths);
+    let mut by_field: std::collections::BTreeMap<String, Vec<Vec<Json>>> = Default::default();
+    for p in paths {
+        if let Some(k) = new_field(&p) {
+            by_field.entry(k).or_default().push(p);
+        }
+    }
+    for want in [
+        "Conv.bias",
+        "Conv.relation.sumcheck",
+        "Conv.relation.operand_evals",
+        "Conv.relation.output_mask_eval",
+        "Conv.rows",
+        "Map.[0].sumcheck",
+        "Map.[0].eval",
+        "Map.[1]",
+        "Scale.map.sumcheck",
+        "Scale.map.eval",
+        "Scale.weight",
+        "Scale.rows",
+    ] {
+        assert!(
+            by_field.keys().any(|k| k.starts_with(want)),
+            "no field {want} in {:?}",
+            by_field.keys().collect::<Vec<_>>()
+        );
+    }
+    let mut tried = 0;
+    for (field, ps) in &by_field {
+        let step = (ps.len() / 6).max(1);
+        let mut rejected_any = false;
+        for p in ps.iter().step_by(step) {
+            let mut j = json.clone();
+            let x = at(&mut j, p);
+            let Some(u) = x.as_u64() else { continue };
+            *x = Json::from(u ^ 1);
+            let Ok(forged) = serde_json::from_value::<ZkProof>(j) else {
+                continue;
+            };
+            tried += 1;
+            assert!(
+                !verifies(&f.pk.vk, &forged, field),
+                "tampered {field} at {p:?} verified"
+            );
+            rejected_any = true;
+        }
+        assert!(rejected_any, "no mutation of {field} parsed");
+    }
+    assert!(tried > 40, "only {tried} mutations tried");
+    // Structural tampering: a missing bias value, a layer proof of another kind.
+    let conv = f
+        .proof
+        .layers
+        .iter()
+        .position(|l| matches!(l.layer, ZkLayerProof::Conv { .. }))
+        .expect("a conv proof");
+    let mut forged = f.proof.clone();
+    if let ZkLayerProof::Conv { bias, .. } = &mut forged.layers[conv].layer {
+        *bias = None;
+    }
+    assert!(!verifies(&f.pk.vk, &forged, "no bias value"));
+    let mut forged = f.proof.clone();
+    forged.layers[conv].layer = ZkLayerProof::Free;
+    assert!(!verifies(&f.pk.vk, &forged, "conv proved as free"));
+    let map = f
+        .proof
+        .layers
+        .iter()
+        .position(|l| matches!(l.layer, ZkLayerProof::Map(..)))
+        .expect("a map proof");
+    let scale = f
+        .proof
+        .layers
+        .iter()
+        .position(|l| matches!(l.layer, ZkLayerProof::Scale { .. }))
+        .expect("a scale proof");
+    let mut forged = f.proof.clone();
+    forged.layers.swap(map, scale);
+    assert!(!verifies(&f.pk.vk, &forged, "swapped layer proofs"));
+}
+
+// ----- wrong witnesses -----
+
+fn with_entry(w: &Witness, id: usize, index: usize, delta: i64) -> Witness {
+    let mut bad = w.clone();
+    let mut data = bad.tensors[id].data().to_vec();
+    data[index] += delta;
+    bad.tensors[id] = Tensor::new(bad.tensors[id].shape().to_vec(), data).expect("shape");
+    bad
+}
+
+/// Proves altered witnesses: every proof the prover hands out must be rejected, and at least
+/// one must be handed out (the prover does not notice the change itself).
+fn wrong_values_rejected(id: usize, what: &str) {
+    let f = fixture();
+    let mut proved = 0;
+    for (index, delta) in [(1usize, 1i64), (5, -1), (9, 2), (13, -3)] {
+        let bad = with_entry(&f.witness, id, index, delta);
+        match zk::prove_witness(&f.pk, &bad, &mut rng(20 + index as u64)) {
+            Ok(proof) => {
+                assert!(!verifies(&f.pk.vk, &proof, what), "{what} verified");
+                proved += 1;
+            }
+            Err(e) => eprintln!("{what}: prover refused ({e})"),
+        }
+    }
+    assert!(proved > 0, "no {what} was provable");
+}
+
+#[test]
+fn zk_cnn_rejects_a_wrong_conv_output() {
+    let f = fixture();
+    wrong_values_rejected(
+        node(&f.pk, |op| matches!(op, QOp::Conv(_))),
+        "wrong conv output",
+    );
+}
+
+#[test]
+fn zk_cnn_rejects_a_wrong_pooled_value() {
+    let f = fixture();
+    wrong_values_rejected(
+        node(&f.pk, |op| matches!(op, QOp::SumPool(_))),
+        "wrong pooled sum",
+    );
+    wrong_values_rejected(
+        node(&f.pk, |op| matches!(op, QOp::Mul)),
+        "wrong pooled mean",
+    );
+}
+
+// ----- zero knowledge -----
+
+fn all_numbers(v: &Json, out: &mut Vec<u64>) {
+    match v {
+        Json::Number(n) => out.extend(n.as_u64()),
+        Json::Array(items) => items.iter().for_each(|i| all_numbers(i, out)),
+        Json::Object(map) => map.values().for_each(|i| all_numbers(i, out)),
+        _ => {}
+    }
+}
+
+fn first_limb(e: EF) -> u64 {
+    <EF as BasedVectorSpace<F>>::as_basis_coefficients_slice(&e)[0].as_canonical_u64()
+}
+
+#[test]
+fn zk_cnn_proof_reveals_no_unmasked_private_evaluation() {
+    let f = fixture();
+    let (_, settle) = zk::verify_with_claims(&f.pk.vk, &f.proof, None).expect("verifies");
+    let zp = zk::ZkPlan::new(&f.pk.vk).expect("plan");
+    let json = serde_json::to_value(&f.proof).expect("serialize");
+    let mut numbers = Vec::new();
+    all_numbers(&json, &mut numbers);
+    // No run of four private input values, and no private activation of the convolution
+    // block (conv accumulator, pooled sum, mean) as a run, appears in the proof.
+    let g = &f.pk.graph;
+    let private_nodes = [
+        g.inputs[0].node,
+        node(&f.pk, |op| matches!(op, QOp::Conv(_))),
+        node(&f.pk, |op| matches!(op, QOp::SumPool(_))),
+        node(&f.pk, |op| matches!(op, QOp::Mul)),
+    ];
+    for &n in &private_nodes {
+        let encoded: Vec<u64> = f.witness.tensors[n]
+            .data()
+            .iter()
+            .map(|&v| from_i64(v).as_canonical_u64())
+            .collect();
+        assert!(
+            !numbers
+                .windows(4)
+                .any(|w| encoded.windows(4).any(|e| e == w)),
+            "four consecutive values of node {n} appear in the proof"
+        );
+    }
+    let numbers: std::collections::HashSet<u64> = numbers.into_iter().collect();
+    let outputs: Vec<usize> = g.outputs.iter().map(|o| o.node).collect();
+    let mut checked = 0;
+    for claim in &settle.first {
+        let node = match zp.tables[claim.table] {
+            zk::plan::Table1::Blinded(n) | zk::plan::Table1::Limb(n, _) => n,
+            _ => continue,
+        };
+        if outputs.contains(&node) {
+            continue;
+        }
+        assert_ne!(claim.point[0], EF::ZERO, "a private table opened at c = 0");
+        let padded = lucid_proof::layout::PaddedTensor::from_tensor(
+            &g.nodes[node].shape,
+            &f.witness.tensors[node],
+        );
+        let plain = eval_mle_base(&padded.evals, &claim.point[1..]);
+        assert_ne!(plain, claim.value);
+        assert!(
+            !numbers.contains(&first_limb(plain)),
+            "an unmasked evaluation of node {node} is in the proof"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} private claims checked");
+    // The claim the convolution leaves on the private input is blinded (c ≠ 0), and so are
+    // the virtual tensors' values the proof reveals: the revealed values of the new
+    // reductions are never the plain evaluations at their points.
+    let x = g.inputs[0].node;
+    let table = zp.blinded_table(x).expect("the input is committed");
+    assert!(
+        settle
+            .first
+            .iter()
+            .filter(|c| c.table == table)
+            .all(|c| c.point[0] != EF::ZERO)
+    );
+    // Every weight claim (conv kernel, conv bias, 1/count, dense weights) is a true
+    // evaluation of the key's weights.
+    let weights: Vec<usize> = (0..g.nodes.len())
+        .filter(|&n| zp.kinds[n] == zk::plan::Kind::Weight)
+        .collect();
+    assert!(
+        settle.weights.len() >= 5,
+        "{} weight claims",
+        settle.weights.len()
+    );
+    for claim in &settle.weights {
+        let node = weights[claim.table];
+        let padded = lucid_proof::layout::PaddedTensor::from_tensor(
+            &g.nodes[node].shape,
+            &f.witness.tensors[node],
+        );
+        assert_eq!(eval_mle_base(&padded.evals, &claim.point), claim.value);
+    }
+}
+
+// ----- refusals -----
+
+#[test]
+fn zk_refuses_a_grouped_conv_and_names_it() {
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 4, 6, 6], DType::F32);
+    let w = g.add_const("w", value(&[4, 2, 3, 3], 31, 0.4));
+    let c = push(&mut g, "grouped_conv", Op::Conv(conv_spec(2)), vec![x, w]);
+    g.add_output(c, "y").expect("output");
+    let calib: Vec<Vec<Value>> = (0..2)
+        .map(|i| vec![value(&[1, 4, 6, 6], 40 + i, 1.0)])
+        .collect();
+    let q = quantize_with_inputs(&g, &calib, &QuantConfig::default()).expect("quantize");
+    let pk = compile(q, Visibility::Private, ProofParams::default()).expect("compile");
+    let err = zk::prove(&pk, &[value(&[1, 4, 6, 6], 3, 0.9)], &mut rng(1))
+        .expect_err("grouped conv is refused")
+        .to_string();
+    assert!(err.contains("zero-knowledge"), "{err}");
+    assert!(err.contains("grouped_conv"), "{err}");
+}
+
+#[test]
+fn zk_proves_pads_slices_and_upsampling() {
+    // x [1,2,6,6] → Conv 2→2 (3×3) [1,2,4,4] → ReLU → edge pad [1,2,6,6] → slice [1,2,6,4]
+    // → nearest upsample [1,2,6,8] → flatten [1,96] → MatMul [96,16].
+    let mut g = Graph::new();
+    let shape = [1usize, 2, 6, 6];
+    let x = g.add_input("x", shape.to_vec(), DType::F32);
+    let w = g.add_const("w", value(&[2, 2, 3, 3], 51, 0.4));
+    let mut spec = conv_spec(1);
+    spec.pads = vec![(0, 0); 2];
+    let c = push(&mut g, "conv", Op::Conv(spec), vec![x, w]);
+    let r = push(&mut g, "relu", Op::Unary(UnaryFn::Relu), vec![c]);
+    let p = push(
+        &mut g,
+        "pad",
+        Op::Pad {
+            pads: vec![(0, 0), (0, 0), (1, 1), (1, 1)],
+            mode: lucid_model::ir::PadMode::Edge,
+            value: 0.0,
+        },
+        vec![r],
+    );
+    let s = push(
+        &mut g,
+        "slice",
+        Op::Slice {
+            axis: 3,
+            start: 1,
+            end: 5,
+            step: 1,
+        },
+        vec![p],
+    );
+    let u = push(
+        &mut g,
+        "upsample",
+        Op::NearestUpsample {
+            factors: vec![1, 1, 1, 2],
+        },
+        vec![s],
+    );
+    let f = push(
+        &mut g,
+        "flatten",
+        Op::Reshape { shape: vec![1, 96] },
+        vec![u],
+    );
+    let w2 = g.add_const("w2", value(&[96, 16], 52, 0.3));
+    let y = push(
+        &mut g,
+        "fc",
+        Op::MatMul {
+            transpose_a: false,
+            transpose_b: false,
+        },
+        vec![f, w2],
+    );
+    g.add_output(y, "y").expect("output");
+    let calib: Vec<Vec<Value>> = (0..4).map(|i| vec![value(&shape, 60 + i, 1.0)]).collect();
+    let config = QuantConfig {
+        act_bits: 8,
+        ..QuantConfig::default()
+    };
+    let q = quantize_with_inputs(&g, &calib, &config).expect("quantize");
+    let pk = compile(q, Visibility::Private, ProofParams::default()).expect("compile");
+    let ops: Vec<&str> = pk.graph.nodes.iter().map(|n| n.op.name()).collect();
+    let (proof, witness) = zk::prove(&pk, &[value(&shape, 61, 0.9)], &mut rng(62)).expect("prove");
+    let outputs = zk::verify(&pk.vk, &proof, None).expect("verifies");
+    assert_eq!(
+        outputs[0], witness.tensors[pk.graph.outputs[0].node],
+        "{ops:?}"
+    );
+    let maps = proof
+        .layers
+        .iter()
+        .filter(|l| matches!(l.layer, ZkLayerProof::Map(..)))
+        .count();
+    assert_eq!(
+        maps, 4,
+        "pad, slice, upsample and flatten are maps: {ops:?}"
+    );
+    // A wrong padded value is caught by the map reductions.
+    let pad = pk
+        .graph
+        .nodes
+        .iter()
+        .position(|n| n.name == "pad")
+        .expect("the pad node");
+    let bad = with_entry(&witness, pad, 7, 1);
+    match zk::prove_witness(&pk, &bad, &mut rng(63)) {
+        Ok(p) => assert!(!verifies(&pk.vk, &p, "wrong padded value")),
+        Err(e) => panic!("the prover should not notice a wrong pad: {e}"),
+    }
+}
+
+// ----- indistinguishability -----
+
+fn chi_square(a: &[u64], b: &[u64]) -> f64 {
+    let (na, nb) = (a.iter().sum::<u64>() as f64, b.iter().sum::<u64>() as f64);
+    let mut chi = 0.0;
+    for (&x, &y) in a.iter().zip(b) {
+        let col = (x + y) as f64;
+        if col == 0.0 {
+            continue;
+        }
+        for (obs, n) in [(x as f64, na), (y as f64, nb)] {
+            let exp = col * n / (na + nb);
+            chi += (obs - exp).powi(2) / exp;
+        }
+    }
+    chi
+}
+
+const BINS: usize = 8;
+/// 7 degrees of freedom at p ≈ 10^-5 (seeds are fixed: the test is deterministic).
+const BOUND: f64 = 37.0;
+
+#[test]
+fn zk_cnn_revealed_elements_do_not_depend_on_the_private_input() {
+    // Two inputs that differ only on the input channel the kernel ignores: same output,
+    // different private input, conv input claims on the differing entries.
+    let pk = compiled(&cnn_ignoring(Some(2)));
+    let a = vec![value(&INPUT, 71, 0.9)];
+    let mut bd = rand_vec(108, 71, 0.9);
+    bd[72..].fill(0.3);
+    let b: Vec<Value> = vec![Tensor::new(INPUT.to_vec(), bd).expect("shape").into()];
+    let wa = int_eval_run(&pk, &a);
+    let wb = int_eval_run(&pk, &b);
+    let out = pk.graph.outputs[0].node;
+    assert_eq!(wa.tensors[out], wb.tensors[out], "same public output");
+    let x = pk.graph.inputs[0].node;
+    assert_ne!(wa.tensors[x], wb.tensors[x], "different private inputs");
+    const RUNS: u64 = 6;
+    let fields = ["requant", "layers", "lookups"];
+    let hist = |proof: &ZkProof, h: &mut Vec<[u64; BINS]>| {
+        let json = serde_json::to_value(proof).expect("serialize");
+        for (acc, field) in h.iter_mut().zip(fields) {
+            let mut numbers = Vec::new();
+            all_numbers(&json[field], &mut numbers);
+            for v in numbers {
+                acc[(v % BINS as u64) as usize] += 1;
+            }
+        }
+    };
+    let mut ha = vec![[0u64; BINS]; fields.len()];
+    let mut hb = ha.clone();
+    for run in 0..RUNS {
+        let (pa, _) = zk::prove(&pk, &a, &mut rng(3000 + run)).expect("prove");
+        hist(&pa, &mut ha);
+        let (pb, _) = zk::prove(&pk, &b, &mut rng(7000 + run)).expect("prove");
+        hist(&pb, &mut hb);
+    }
+    for (field, (x, y)) in fields.iter().zip(ha.iter().zip(&hb)) {
+        let chi = chi_square(x, y);
+        assert!(chi < BOUND, "{field}: chi-square {chi} ({x:?} vs {y:?})");
+    }
+    // Control: the ignored input entries themselves (what a leaky proof would reveal in every
+    // run) are told apart by the same statistic.
+    let entries = |w: &Witness| {
+        let mut h = [0u64; BINS];
+        for &v in &w.tensors[x].data()[72..] {
+            h[v.rem_euclid(BINS as i64) as usize] += RUNS;
+        }
+        h
+    };
+    let control = chi_square(&entries(&wa), &entries(&wb));
+    assert!(control > BOUND, "the control is not detected: {control}");
+}
+
+fn int_eval_run(pk: &ProverKey, inputs: &[Value]) -> Witness {
+    lucid_model::int_eval::run(&pk.graph, inputs).expect("run")
+}
