@@ -514,7 +514,7 @@ fn altered_requantized_activation_is_rejected() {
                             let mut tensors = honest.tensors.clone();
                             tensors[id].data_mut()[index] = y + d;
                             let mut w = if recompute_limbs {
-                                field_witness(&f.pk.graph, tensors)
+                                field_witness(&f.pk, tensors)
                             } else {
                                 let mut w = honest.clone();
                                 set_entry(&mut w, id, index, y + d);
@@ -689,7 +689,7 @@ fn nonzero_padding_of_a_committed_tensor_is_rejected() {
 
 #[test]
 fn the_two_limb_model_has_a_narrow_top_limb() {
-    let (pk, _, _, shift) = two_limb_model();
+    let (pk, _, out, shift) = two_limb_model();
     for n in &pk.graph.nodes {
         eprintln!(
             "{} {:?} scale {} range {:?}",
@@ -700,22 +700,33 @@ fn the_two_limb_model_has_a_narrow_top_limb() {
         shift > RANGE_BITS && shift < 2 * RANGE_BITS,
         "the fixture must remove 17..31 bits, removes {shift}"
     );
+    let plan = pk.vk.plan().expect("plan");
+    let Role::Requant { limbs, .. } = plan.roles[out] else {
+        panic!("the output is a requantization");
+    };
+    assert!(limbs >= 2 && shift % plan.range_bits != 0, "{limbs} limbs");
 }
 
 #[test]
 // Regression: the narrow top limb was once range-checked only in its scaled form.
 fn requantized_output_cannot_be_rounded_down_with_a_wide_top_limb() {
     let (pk, inputs, out, shift) = two_limb_model();
-    assert!(shift > RANGE_BITS && shift < 2 * RANGE_BITS);
-    let b = shift - RANGE_BITS; // width of the top limb
+    let plan = pk.vk.plan().expect("plan");
+    let bits = plan.range_bits; // B
+    let Role::Requant { limbs: m, .. } = plan.roles[out] else {
+        panic!("the output is a requantization");
+    };
+    assert!(m >= 2 && shift % bits != 0);
+    let b = shift - bits * (m as u32 - 1); // width of the top limb
+    let base = bits * (m as u32 - 2); // bit position of the second-highest limb
     let QOp::Requant { rounding, lo, .. } = pk.graph.nodes[out].op else {
         unreachable!()
     };
     let x_node = pk.graph.nodes[out].inputs[0];
     let off = rounding.offset(shift);
-    // Find an input and an element whose true remainder r is below 2^16 − 2^b (about one
-    // element in 2^b): then y − 1 has the remainder r + 2^shift = L0 + 2^b·v with L0 < 2^16 and
-    // v < 2^16.
+    // Find an input and an element whose true remainder r has top limb 0 and second-highest
+    // limb below 2^B − 2^b (about one element in 2^b): then y − 1 has the remainder
+    // r + 2^shift, whose top two limbs are L + 2^b < 2^B and v·2^{−(B−b)} with v = 2^B − 1.
     let mut target = None;
     for seed in 0..400 {
         let inputs = if seed == 0 {
@@ -729,7 +740,7 @@ fn requantized_output_cannot_be_rounded_down_with_a_wide_top_limb() {
         for (i, (&x, &y)) in xs.iter().zip(ys).enumerate() {
             let r = x as i128 + off - ((y as i128) << shift);
             assert!((0..1i128 << shift).contains(&r));
-            if r < (1 << 16) - (1 << b) && y > lo {
+            if (r >> base) < (1 << bits) - (1 << b) && y > lo {
                 target = Some((inputs.clone(), honest.clone(), i, r));
                 break;
             }
@@ -743,19 +754,22 @@ fn requantized_output_cannot_be_rounded_down_with_a_wide_top_limb() {
     };
     let (honest_proof, _) = prove(&pk, &inputs, &mut ()).expect("prove");
     assert!(verifies(&pk.vk, &honest_proof, "honest"));
-    let forged_r = r + (1i128 << shift);
-    let l0 = r + (1 << b); // ≡ r mod 2^b, below 2^16
-    let v = (forged_r - l0) >> b; // = 2^16 − 1
-    assert!(l0 < 1 << 16 && (0..1i128 << 16).contains(&v) && l0 + (v << b) == forged_r);
+    let top = r >> base; // the honest top two limbs: L_{m−2} (the top limb is 0)
+    let forged_top = top + (1i128 << (bits + b));
+    let l = top + (1 << b); // ≡ top mod 2^b, below 2^B
+    let v = (forged_top - l) >> b; // = 2^B − 1
+    assert!(l < 1 << bits && v == (1 << bits) - 1 && l + (v << b) == forged_top);
     let mut tensors = honest.tensors.clone();
     tensors[out].data_mut()[index] -= 1;
-    let mut w = field_witness(&pk.graph, tensors);
+    let mut w = field_witness(&pk, tensors);
+    // The lower limbs of r + 2^shift are those of r (as the harness computed them).
     let limb_off = |k: usize| w.limbs[&(out, k)].shape.real_to_padded()[index];
-    let (o0, o1) = (limb_off(0), limb_off(1));
-    w.limbs.get_mut(&(out, 0)).expect("limb 0").evals[o0] = F::from_u64(l0 as u64);
-    // L1 = v / 2^(16−b) in the field: its lookup column L1·2^(16−b) = v is in the range table.
-    let inv = F::from_u64(1 << (RANGE_BITS - b)).inverse();
-    w.limbs.get_mut(&(out, 1)).expect("limb 1").evals[o1] = F::from_u64(v as u64) * inv;
+    let (o0, o1) = (limb_off(m - 2), limb_off(m - 1));
+    w.limbs.get_mut(&(out, m - 2)).expect("limb").evals[o0] = F::from_u64(l as u64);
+    // L_top = v / 2^(B−b) in the field: its lookup column L_top·2^(B−b) = v is in the range
+    // table.
+    let inv = F::from_u64(1 << (bits - b)).inverse();
+    w.limbs.get_mut(&(out, m - 1)).expect("top limb").evals[o1] = F::from_u64(v as u64) * inv;
     // The forged top limb is no longer a row of the range table in its unscaled form: the
     // honest multiplicity builder refuses it, and forced multiplicities are rejected by the
     // lookup argument (lucid-lookup's tests). Either way no proof of the forgery verifies.

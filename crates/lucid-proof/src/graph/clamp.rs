@@ -1,6 +1,9 @@
 //! Clamps without a function table: `y = max(x, c)` (ReLU is `c = 0`) and `y = min(x, c)` for a
-//! public scalar `c`, proved by two range checks in the shared 16-bit range table and one
-//! zero-check instead of a lookup of `(x, y)` into a `2^k`-entry function table.
+//! public scalar `c`, proved by two range checks and one zero-check instead of a lookup of
+//! `(x, y)` into a `2^k`-entry function table. Each range check proves its column lies in
+//! `[0, 2^16)`: in the 16-bit table, or in the plan's byte table when the column's honest values
+//! fit 8 bits (then it proves `[0, 2^8)`, a stronger statement), or as two byte lookups
+//! (`graph::range`).
 //!
 //! For `y = max(x, c)` the checks are `A = y − c ∈ [0, 2^16)`, `B = y − x ∈ [0, 2^16)` and
 //! `Σ_i eq(τ, i)·(y_i − c)(y_i − x_i) = 0` at a random `τ`; for `y = min(x, c)` they are
@@ -31,14 +34,12 @@ use lucid_core::field::{EF, F, from_i64};
 use lucid_core::mle::{EvalClaim, eq_eval, eq_table};
 use lucid_core::sumcheck::{self, SumOfProducts, SumcheckProof};
 use lucid_core::transcript::Transcript;
-use lucid_lookup::InstanceShape;
 use lucid_model::ir::{BinaryOp, Op, UnaryFn};
 use lucid_model::quant::{QGraph, QOp};
 use p3_field::PrimeCharacteristicRing;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ProofError;
-use crate::graph::lookups::range_table;
 use crate::graph::plan::{Plan, RANGE_BITS, Role, exact_function, scalar_const};
 use crate::layout::{PaddedShape, PaddedTensor};
 
@@ -107,17 +108,6 @@ pub fn clamps(graph: &QGraph, plan: &Plan) -> Vec<Clamp> {
         });
     }
     out
-}
-
-/// The lookup shapes of the clamps' difference columns (range checks), in clamp order.
-pub fn gap_shapes(graph: &QGraph, clamps: &[Clamp]) -> Vec<InstanceShape> {
-    clamps
-        .iter()
-        .map(|k| InstanceShape {
-            table: range_table(),
-            len: 1 << PaddedShape::new(&graph.nodes[k.node].shape).num_vars(),
-        })
-        .collect()
 }
 
 /// The difference column `y − x` (max) or `x − y` (min) of a clamp (prover side).

@@ -3,13 +3,19 @@
 //! element-wise non-linear nodes. Also maps the lookup argument's column claims back to claims
 //! on committed tensors.
 //!
+//! Range checks use the plan's range table `[0, 2^B)`, `B` = [`Plan::range_bits`] (16, or 8 in
+//! the plain proof of small models). A check of a value that may need more than `B` bits (up to
+//! 16) names the 16-bit table [`range_table`]; with `B = 8` the plain prover splits it into two
+//! byte checks (`graph::range`).
+//!
 //! Every looked-up column is an affine image of a committed tensor in the padded layout, chosen
 //! so that the padding entries also lie in the table:
-//! - remainder limb `i` of a requantization by `shift` bits: `L_i · 2^{16−b_i}` (`b_i` the limb's
-//!   width), and for a narrow limb (`b_i < 16`) also `L_i` itself, so one range table
-//!   `[0, 2^16)` checks every width (the two checks together exclude the field elements
-//!   `v·2^{−(16−b_i)}` that pass the scaled check alone);
-//! - output bounds: `Y − lo` and, when the range is narrower than 16 bits, `hi − Y`;
+//! - remainder limb `i` of a requantization by `shift` bits: `L_i · 2^{B−b_i}` (`b_i` the limb's
+//!   width), and for a narrow limb (`b_i < B`) also `L_i` itself, so one range table
+//!   `[0, 2^B)` checks every width (the two checks together exclude the field elements
+//!   `v·2^{−(B−b_i)}` that pass the scaled check alone);
+//! - output bounds: `Y − lo` and, when the range has fewer values than the check's table,
+//!   `hi − Y` (in the `B`-bit table when the range has at most `2^B` values, else in 16 bits);
 //! - a function lookup of `(X, Y)` over the domain `[x0, x0 + 2^k)`: `X + x0·(1 − S)` and
 //!   `Y + f(x0)·(1 − S)`, where `S` is the tensor's real-entry selector — real entries are
 //!   unchanged and padding entries become the table row `(x0, f(x0))`.
@@ -36,7 +42,8 @@ use crate::layout::PaddedShape;
 /// What one looked-up column is made of.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Column {
-    /// `limb · 2^{16 − width}` of remainder limb `limb` of requantization node `node`.
+    /// `limb · 2^{B − width}` of remainder limb `limb` of requantization node `node`, `B` the
+    /// plan's range width (always 16 in the zero-knowledge proof).
     Limb {
         /// The requantization node.
         node: usize,
@@ -79,9 +86,53 @@ pub struct Lookup {
     pub len: usize,
 }
 
-/// The range table every range check uses.
+/// The 16-bit range table `[0, 2^16)` (the zero-knowledge proof's only range table).
 pub fn range_table() -> LookupTable {
-    LookupTable::unsigned_range(RANGE_BITS as usize)
+    range_table_bits(RANGE_BITS)
+}
+
+/// The range table `[0, 2^bits)`.
+pub fn range_table_bits(bits: u32) -> LookupTable {
+    LookupTable::unsigned_range(bits as usize)
+}
+
+/// The table a range check of values in `[0, bound]` uses: the plan's `[0, 2^B)` when they fit,
+/// else the 16-bit table (the caller makes sure they fit in 16 bits).
+fn check_table(plan: &Plan, bound: i128) -> LookupTable {
+    if bound < 1i128 << plan.range_bits {
+        range_table_bits(plan.range_bits)
+    } else {
+        range_table()
+    }
+}
+
+/// The largest value of a clamp's constant column `Y − c` (max) or `c − Y` (min), padding
+/// (`−c`, resp. `c`) included, over the input's range.
+pub fn clamp_constant_bound(graph: &QGraph, k: &Clamp) -> i128 {
+    let range = &graph.nodes[k.input].range;
+    let c = i128::from(k.c);
+    if k.max {
+        (range.hi - c).max(-c)
+    } else {
+        (c - range.lo).max(c)
+    }
+}
+
+/// The largest value of a clamp's difference column `Y − X` (max) or `X − Y` (min) over the
+/// input's range (padding entries hold 0).
+pub fn clamp_gap_bound(graph: &QGraph, k: &Clamp) -> i128 {
+    let range = &graph.nodes[k.input].range;
+    let c = i128::from(k.c);
+    if k.max {
+        (c - range.lo).max(0)
+    } else {
+        (range.hi - c).max(0)
+    }
+}
+
+/// The table of a clamp's difference column.
+pub fn gap_table(graph: &QGraph, plan: &Plan, k: &Clamp) -> LookupTable {
+    check_table(plan, clamp_gap_bound(graph, k))
 }
 
 /// The outputs of a function lookup's table over its domain.
@@ -148,20 +199,21 @@ pub fn lookups_with(
             let QOp::Requant { shift, lo, hi, .. } = graph.nodes[id].op else {
                 continue;
             };
+            let bits = plan.range_bits;
             let len = column_len(&PaddedShape::new(&graph.nodes[id].shape));
             for limb in 0..*limbs {
-                let width = (shift as u32 - RANGE_BITS * limb as u32).min(RANGE_BITS);
-                // `L·2^{16−b} ∈ [0, 2^16)` alone admits field elements `v·2^{−(16−b)}`; with
-                // `L ∈ [0, 2^16)` as well the product cannot wrap, so together they force
+                let width = (shift as u32 - bits * limb as u32).min(bits);
+                // `L·2^{B−b} ∈ [0, 2^B)` alone admits field elements `v·2^{−(B−b)}`; with
+                // `L ∈ [0, 2^B)` as well the product cannot wrap, so together they force
                 // `L ∈ [0, 2^b)`.
-                let widths: &[u32] = if width < RANGE_BITS {
-                    &[width, RANGE_BITS]
+                let widths: &[u32] = if width < bits {
+                    &[width, bits]
                 } else {
-                    &[RANGE_BITS]
+                    &[bits]
                 };
                 for &w in widths {
                     out.push(Lookup {
-                        table: range_table(),
+                        table: range_table_bits(bits),
                         columns: vec![Column::Limb {
                             node: id,
                             limb,
@@ -171,16 +223,18 @@ pub fn lookups_with(
                     });
                 }
             }
+            // Honest values lie in `[0, hi − lo]`, padding entries (`−lo`, `hi`) too.
+            let table = check_table(plan, hi as i128 - lo as i128);
             if *check_lo {
                 out.push(Lookup {
-                    table: range_table(),
+                    table: table.clone(),
                     columns: vec![Column::AboveLo { node: id, lo }],
                     len,
                 });
             }
             if *check_hi {
                 out.push(Lookup {
-                    table: range_table(),
+                    table,
                     columns: vec![Column::BelowHi { node: id, hi }],
                     len,
                 });
@@ -196,7 +250,7 @@ pub fn lookups_with(
                     Column::BelowHi { node: id, hi: k.c }
                 };
                 out.push(Lookup {
-                    table: range_table(),
+                    table: check_table(plan, clamp_constant_bound(graph, k)),
                     columns: vec![column],
                     len: column_len(&PaddedShape::new(&graph.nodes[id].shape)),
                 });
@@ -237,9 +291,22 @@ pub fn shapes(lookups: &[Lookup]) -> Vec<InstanceShape> {
         .collect()
 }
 
-/// A column's values from the committed tensors (prover side). `tensor(node)` gives a node's
-/// padded evaluations; `limb(node, i)` a remainder limb's.
+/// A column's values from the committed tensors (prover side), with 16-bit limbs (the
+/// zero-knowledge proof's). `tensor(node)` gives a node's padded evaluations; `limb(node, i)` a
+/// remainder limb's.
 pub fn column_values<'a>(
+    column: &Column,
+    len: usize,
+    tensor: impl Fn(usize) -> &'a [F],
+    selector: impl Fn(usize) -> Vec<bool>,
+    limb: impl Fn(usize, usize) -> &'a [F],
+) -> Vec<F> {
+    column_values_with(RANGE_BITS, column, len, tensor, selector, limb)
+}
+
+/// [`column_values`] with `bits`-bit remainder limbs (the plan's range width).
+pub fn column_values_with<'a>(
+    bits: u32,
     column: &Column,
     len: usize,
     tensor: impl Fn(usize) -> &'a [F],
@@ -252,7 +319,7 @@ pub fn column_values<'a>(
             limb: i,
             width,
         } => {
-            let s = F::from_u64(1u64 << (RANGE_BITS - width));
+            let s = F::from_u64(1u64 << (bits - width));
             limb(*node, *i).iter().map(|&x| x * s).collect()
         }
         Column::AboveLo { node, lo } => {
@@ -290,8 +357,10 @@ pub enum Target {
 }
 
 /// Undoes a column's affine map: from the column's claim `(point, value)` to a claim on the
-/// committed tensor. `shape(node)` is the node's padded shape.
+/// committed tensor. `shape(node)` is the node's padded shape; `bits` the plan's range width
+/// (the width remainder limbs are scaled to).
 pub fn undo_column(
+    bits: u32,
     column: &Column,
     point: &[EF],
     value: EF,
@@ -312,7 +381,7 @@ pub fn undo_column(
     };
     match column {
         Column::Limb { node, limb, width } => {
-            let inv = EF::from(F::from_u64(1u64 << (RANGE_BITS - width)).inverse());
+            let inv = EF::from(F::from_u64(1u64 << (bits - width)).inverse());
             (Target::Limb(*node, *limb), own, value * inv)
         }
         Column::AboveLo { node, lo } => {

@@ -7,6 +7,7 @@ pub mod lookups;
 pub mod plan;
 pub mod proof;
 pub mod prover;
+pub mod range;
 pub mod statement;
 pub mod verifier;
 pub mod weights;

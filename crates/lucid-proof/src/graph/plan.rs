@@ -10,10 +10,17 @@ use lucid_model::quant::{QGraph, QOp};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ProofError;
+use crate::graph::{clamp, range};
 use crate::layers;
+use crate::layout::PaddedShape;
 
-/// Width of the one range table every range check uses: `[0, 2^RANGE_BITS)`.
+/// Width of the wide range table `[0, 2^RANGE_BITS)`: the widest value a range check proves,
+/// and the table every range check of the zero-knowledge proof uses.
 pub const RANGE_BITS: u32 = 16;
+
+/// Width of the byte range table `[0, 2^BYTE_BITS)` the plain proof uses instead of the wide
+/// one when that makes its witness smaller (see [`Plan::range_bits`]).
+pub const BYTE_BITS: u32 = 8;
 
 /// Largest function table built for an exact non-linear element-wise op (ReLU, …).
 pub const MAX_FUNCTION_TABLE_BITS: u32 = 18;
@@ -46,15 +53,17 @@ pub enum Role {
     Layer,
     /// `Requant` with a positive shift, or a non-positive one whose clamp may act: the output
     /// and the remainder limbs (none for a left shift) are committed, the identity
-    /// `x + off = 2^shift·y + Σ 2^{16i}·limb_i` (for a left shift `x·2^{−shift} = y`) is checked
-    /// at a fresh point, the limbs and the output bounds are range-checked. The clamp itself is
-    /// not proved: the prover refuses a witness where it acted.
+    /// `x + off = 2^shift·y + Σ 2^{Bi}·limb_i` (`B` = [`Plan::range_bits`]; for a left shift
+    /// `x·2^{−shift} = y`) is checked at a fresh point, the limbs and the output bounds are
+    /// range-checked. The clamp itself is not proved: the prover refuses a witness where it
+    /// acted.
     Requant {
-        /// Number of 16-bit remainder limbs.
+        /// Number of `B`-bit remainder limbs.
         limbs: usize,
-        /// The output needs the check `y − lo ∈ [0, 2^16)`.
+        /// The output needs the check `y − lo ∈ [0, W)` (`W` = `2^B` when the output range has
+        /// at most `2^B` values, else `2^16`).
         check_lo: bool,
-        /// The output needs the check `hi − y ∈ [0, 2^16)`.
+        /// The output needs the check `hi − y ∈ [0, W)` (the range has fewer than `W` values).
         check_hi: bool,
     },
     /// An element-wise function proved by a lookup of `(x, f(x))` into a function table.
@@ -90,11 +99,16 @@ pub struct Plan {
     pub functions: Vec<FunctionTable>,
     /// Number of tables in the weights commitment.
     pub num_weights: usize,
+    /// Width `B` of the range table: [`RANGE_BITS`] (16) or [`BYTE_BITS`] (8). Remainder limbs
+    /// are `B` bits wide; with `B = 8` a check of a value up to 16 bits wide is split into two
+    /// byte checks (`graph::range`). [`Plan::new`] picks the width from the estimated proving
+    /// cost ([`Plan::cost`]).
+    pub range_bits: u32,
 }
 
-/// Number of 16-bit limbs needed for a remainder in `[0, 2^shift)`.
-pub fn remainder_limbs(shift: u32) -> usize {
-    shift.div_ceil(RANGE_BITS) as usize
+/// Number of `bits`-bit limbs needed for a remainder in `[0, 2^shift)`.
+pub fn remainder_limbs(shift: u32, bits: u32) -> usize {
+    shift.div_ceil(bits) as usize
 }
 
 /// The value of a scalar constant node.
@@ -195,9 +209,88 @@ fn check_structure(graph: &QGraph) -> Result<(), ProofError> {
     Ok(())
 }
 
+/// The estimated proving cost of a plan, in table entries (see [`Plan::cost`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlanCost {
+    /// Entries of the stacked witness commitment: every committed table (tensors, remainder
+    /// limbs, low bytes of split checks, multiplicities), each at least 16 entries (the
+    /// commitment's folding), summed and rounded up to a power of two.
+    pub stacked: usize,
+    /// Entries the lookup argument reads: every looked-up column and every table.
+    pub read: usize,
+}
+
 impl Plan {
-    /// Derives the plan of `graph` with the given input visibility.
+    /// Derives the plan of `graph` with the given input visibility, choosing the range table's
+    /// width (a deterministic function of the graph, so prover and verifier agree): the byte
+    /// table when it makes the stacked witness commitment smaller and the total estimate
+    /// ([`Plan::cost`]) smaller, else the 16-bit table. (When the stacked sizes are equal the
+    /// byte table's extra tables and claims make the witness opening slower: measured on LeNet-5.)
     pub fn new(graph: &QGraph, input: Visibility) -> Result<Self, ProofError> {
+        let wide = Self::new_with_range(graph, input, RANGE_BITS)?;
+        let byte = Self::new_with_range(graph, input, BYTE_BITS)?;
+        // A graph whose lookups cannot be derived (an unsupported function table) keeps the
+        // wide plan: the prover reports the error as it always did.
+        let byte_wins = match (wide.cost(graph), byte.cost(graph)) {
+            (Ok(cw), Ok(cb)) => {
+                cb.stacked < cw.stacked && cb.stacked + cb.read < cw.stacked + cw.read
+            }
+            _ => false,
+        };
+        Ok(if byte_wins { byte } else { wide })
+    }
+
+    /// The plan's estimated proving cost: the witness commitment's stacked size (its Poseidon2
+    /// Merkle hashing dominates the prover on small models) and the lookup argument's work.
+    pub fn cost(&self, graph: &QGraph) -> Result<PlanCost, ProofError> {
+        let clamps = clamp::clamps(graph, self);
+        let arr = range::arrange(graph, self, &clamps)?;
+        let len = |n: usize| 1usize << PaddedShape::new(&graph.nodes[n].shape).num_vars();
+        let mut tables: Vec<usize> = Vec::new();
+        for (id, role) in self.roles.iter().enumerate() {
+            if self.is_committed(id) {
+                tables.push(len(id));
+            }
+            if let Role::Requant { limbs, .. } = role {
+                tables.extend(std::iter::repeat_n(len(id), *limbs));
+            }
+        }
+        tables.extend(arr.splits.iter().map(|s| s.len));
+        let mut distinct: Vec<&lucid_lookup::TableSpec> = Vec::new();
+        for i in &arr.instances {
+            if !distinct.contains(&&i.table) {
+                distinct.push(&i.table);
+            }
+        }
+        let table_entries: usize = distinct.iter().map(|t| t.size()).sum();
+        tables.extend(distinct.iter().map(|t| t.size()));
+        let stacked = tables
+            .iter()
+            .map(|&l| l.max(16))
+            .sum::<usize>()
+            .next_power_of_two();
+        let read = arr
+            .instances
+            .iter()
+            .map(|i| i.len * i.columns.len())
+            .sum::<usize>()
+            + table_entries;
+        Ok(PlanCost { stacked, read })
+    }
+
+    /// Derives the plan of `graph` with the given input visibility and range width `bits`
+    /// ([`RANGE_BITS`] or [`BYTE_BITS`]). The zero-knowledge prover uses `RANGE_BITS`.
+    pub fn new_with_range(
+        graph: &QGraph,
+        input: Visibility,
+        bits: u32,
+    ) -> Result<Self, ProofError> {
+        if bits != RANGE_BITS && bits != BYTE_BITS {
+            return Err(ProofError::Format {
+                what: "plan",
+                reason: format!("range width {bits} bits (only {BYTE_BITS} or {RANGE_BITS})"),
+            });
+        }
         check_structure(graph)?;
         let n = graph.nodes.len();
         // Which constants are read as indices only.
@@ -265,14 +358,22 @@ impl Plan {
                                 "requantization into a range that is not a signed range of at most 16 bits",
                             ));
                         }
+                        // The output bounds are checked in one table lookup each when the range
+                        // has at most 2^bits values, else in 16 bits (two byte lookups when
+                        // bits = 8).
+                        let bound = if width <= 1i128 << bits {
+                            1i128 << bits
+                        } else {
+                            full
+                        };
                         Role::Requant {
                             limbs: if *shift > 0 {
-                                remainder_limbs(*shift as u32)
+                                remainder_limbs(*shift as u32, bits)
                             } else {
                                 0
                             },
                             check_lo: true,
-                            check_hi: width < full,
+                            check_hi: width < bound,
                         }
                     }
                 }
@@ -347,6 +448,7 @@ impl Plan {
             committed,
             functions,
             num_weights,
+            range_bits: bits,
         })
     }
 

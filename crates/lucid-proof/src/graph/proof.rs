@@ -19,11 +19,15 @@ pub struct Proof {
     pub public_inputs: Vec<Tensor<i64>>,
     /// The quantized outputs (always public).
     pub outputs: Vec<Tensor<i64>>,
-    /// Commitment to the private inputs, committed intermediate tensors, remainder limbs and
-    /// lookup multiplicities; absent when there is nothing to commit.
+    /// Commitment to the private inputs, committed intermediate tensors, remainder limbs, low
+    /// bytes of split range checks and lookup multiplicities; absent when there is nothing to
+    /// commit.
     pub witness: Option<Commitment>,
     /// The LogUp-GKR argument for every lookup; absent when there is none.
     pub lookups: Option<LookupProof>,
+    /// Per split range check (`graph::range`, byte range table only): its committed low byte
+    /// at the lookup argument's point of its high byte.
+    pub low_bytes: Vec<EF>,
     /// Per clamp proved without a function table (`graph::clamp`, node order): its
     /// difference claim and zero-check.
     pub clamps: Vec<ClampProof>,

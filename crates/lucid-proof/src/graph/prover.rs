@@ -1,11 +1,13 @@
 //! The graph prover: runs the quantized model in integers, commits the witness, proves every
 //! lookup, requantization and layer, and opens both commitments. See `docs/PROOF.md`.
 
+use std::collections::HashMap;
+
 use lucid_core::field::{EF, F, from_i64};
 use lucid_core::mle::{EvalClaim, MleRef};
 use lucid_core::sumcheck::batch::{self, PolyClaim};
 use lucid_core::transcript::Transcript;
-use lucid_lookup::{LookupInstance, multiplicities, prove_lookups};
+use lucid_lookup::{multiplicities, prove_lookups};
 use lucid_model::int_eval::{self, Witness};
 use lucid_model::quant::fixed::rescale_with_remainder;
 use lucid_model::quant::{QGraph, QOp};
@@ -15,16 +17,16 @@ use tracing::info_span;
 
 use crate::error::ProofError;
 use crate::graph::clamp;
-use crate::graph::lookups::{self as lk, Target};
-use crate::graph::plan::{Plan, RANGE_BITS, Role};
+use crate::graph::plan::{Plan, Role};
 use crate::graph::proof::{Claims, NodeProof, Proof, RequantEvals};
+use crate::graph::range::{self, FieldWitness};
 use crate::graph::statement::{
-    Settlement, WitnessLayout, padded_with, pcs_claim, real_mask, start_transcript,
+    Settlement, WitnessLayout, padded_with, pcs_claim, start_transcript,
 };
 use crate::graph::weights::WeightsData;
 use crate::key::{ProverKey, weight_tensors};
 use crate::layers;
-use crate::layout::PaddedTensor;
+use crate::layout::{PaddedShape, PaddedTensor};
 
 /// What the prover reports on its way (for progress bars).
 pub trait ProveObserver {
@@ -88,9 +90,7 @@ pub fn prove_witness_with(
     observer: &mut dyn ProveObserver,
 ) -> Result<Proof, ProofError> {
     let graph = &pk.graph;
-    let vk = &pk.vk;
-    let plan = vk.plan()?;
-    let scheme = vk.params.witness_scheme();
+    let plan = pk.vk.plan()?;
     let tensors = &witness.tensors;
     if tensors.len() != graph.nodes.len() {
         return Err(ProofError::Witness {
@@ -116,6 +116,45 @@ pub fn prove_witness_with(
         .zip(tensors)
         .map(|(n, t)| PaddedTensor::from_tensor(&n.shape, t))
         .collect();
+    let w = FieldWitness {
+        tensors: tensors.clone(),
+        padded,
+        limbs,
+        low_bytes: None,
+    };
+    prove_planned(pk, &plan, &w, weights, observer)
+}
+
+/// Proves a witness given as the field tables the prover commits or reduces: the lowest-level
+/// entry point. [`prove_witness_with`] builds them honestly from the integer tensors; tests
+/// hand altered tables (a wrong remainder limb, low byte or padding entry) to check that the
+/// verifier rejects them. Errors where a sub-protocol refuses (a looked-up value outside its
+/// table, a missing limb, tables of the wrong sizes).
+pub fn prove_field_witness(
+    pk: &ProverKey,
+    w: &FieldWitness,
+    weights: Option<WeightsData>,
+    observer: &mut dyn ProveObserver,
+) -> Result<Proof, ProofError> {
+    let plan = pk.vk.plan()?;
+    check_field_witness(&pk.graph, &plan, w)?;
+    prove_planned(pk, &plan, w, weights, observer)
+}
+
+/// [`prove_field_witness`] with the key's plan derived once (the witness's tables checked).
+fn prove_planned(
+    pk: &ProverKey,
+    plan: &Plan,
+    w: &FieldWitness,
+    weights: Option<WeightsData>,
+    observer: &mut dyn ProveObserver,
+) -> Result<Proof, ProofError> {
+    let graph = &pk.graph;
+    let vk = &pk.vk;
+    let scheme = vk.params.witness_scheme();
+    let tensors = &w.tensors;
+    let padded = &w.padded;
+    let limbs = &w.limbs;
 
     let public_inputs: Vec<Tensor<i64>> = match vk.input_visibility {
         crate::graph::plan::Visibility::Public => graph
@@ -134,42 +173,35 @@ pub fn prove_witness_with(
 
     // Lookups and the witness commitment.
     observer.stage("multiplicities");
-    let clamps = clamp::clamps(graph, &plan);
-    let lookups = lk::lookups_with(graph, &plan, &clamps)?;
-    let selector = |n: usize| real_mask(&padded[n].shape);
-    let instances: Vec<LookupInstance> = lookups
-        .iter()
-        .map(|l| LookupInstance {
-            table: l.table.clone(),
-            columns: l
-                .columns
-                .iter()
-                .map(|c| {
-                    lk::column_values(
-                        c,
-                        l.len,
-                        |n| &padded[n].evals,
-                        selector,
-                        |n, i| &limbs[&(n, i)].evals,
-                    )
-                })
-                .collect(),
-        })
-        .chain(clamps.iter().map(|k| LookupInstance {
-            table: lk::range_table(),
-            columns: vec![clamp::gap_values(k, &padded)],
-        }))
-        .collect();
+    let clamps = clamp::clamps(graph, plan);
+    let arr = range::arrange(graph, plan, &clamps)?;
+    let lows = match &w.low_bytes {
+        Some(l) => l.clone(),
+        None => range::low_bytes(plan, &clamps, &arr, w),
+    };
+    if lows.len() != arr.splits.len() || lows.iter().zip(&arr.splits).any(|(l, s)| l.len() != s.len)
+    {
+        return Err(ProofError::Witness {
+            node: "low bytes".into(),
+            reason: "the low bytes do not match the split range checks".into(),
+        });
+    }
+    let instances = range::instances(plan, &clamps, &arr, w, &lows);
     let mults = if instances.is_empty() {
         Vec::new()
     } else {
         multiplicities(&instances)?
     };
     observer.stage("commit");
-    let layout = WitnessLayout::new(&plan, mults.iter().map(Vec::len).collect());
+    let layout = WitnessLayout::new(
+        plan,
+        arr.low_byte_lens(),
+        mults.iter().map(Vec::len).collect(),
+    );
     let mut tables: Vec<Vec<F>> = Vec::with_capacity(layout.num_tables());
     tables.extend(layout.nodes.iter().map(|&n| padded[n].evals.clone()));
     tables.extend(layout.limbs.iter().map(|k| limbs[k].evals.clone()));
+    tables.extend(lows.iter().cloned());
     tables.extend(mults.iter().cloned());
     let committed = if tables.is_empty() {
         None
@@ -188,17 +220,25 @@ pub fn prove_witness_with(
 
     observer.stage("lookups");
     let mut gap_points = Vec::new();
+    let mut low_bytes = Vec::new();
     let lookup_proof = if instances.is_empty() {
         None
     } else {
         let _s = info_span!("lookups", n = instances.len()).entered();
         let (proof, out) = prove_lookups(&instances, &mults, &mut t)?;
-        for (l, cc) in lookups.iter().zip(&out.columns) {
-            for (c, &v) in l.columns.iter().zip(&cc.column_evals) {
-                let (target, point, value) =
-                    lk::undo_column(c, &cc.point, v, |n| padded[n].shape.clone());
-                push_target(&mut claims, target, EvalClaim::new(point, value));
-            }
+        low_bytes = range::low_byte_evals(&arr, &out.columns, &lows);
+        t.observe_ext_slice(b"range/low-bytes", &low_bytes);
+        let undone = range::undo_claims(
+            graph,
+            plan,
+            clamps.len(),
+            &arr,
+            &out.columns,
+            &low_bytes,
+            &mut claims,
+        )?;
+        for (s, c) in &undone.low_bytes {
+            settle.witness.push(pcs_claim(layout.low_byte_table(*s), c));
         }
         for (j, m) in out.multiplicities.iter().enumerate() {
             settle.witness.push(lucid_pcs::EvalClaim {
@@ -207,14 +247,11 @@ pub fn prove_witness_with(
                 value: m.value,
             });
         }
-        gap_points = out.columns[lookups.len()..]
-            .iter()
-            .map(|cc| (cc.point.clone(), cc.column_evals[0]))
-            .collect();
+        gap_points = undone.gaps;
         Some(proof)
     };
     let clamp_proofs =
-        clamp::prove_clamps(&clamps, &padded, &gap_points, &mut t, &mut claims.on_node);
+        clamp::prove_clamps(&clamps, padded, &gap_points, &mut t, &mut claims.on_node);
 
     observer.stage("requantizations");
     let mut requant = Vec::new();
@@ -229,7 +266,7 @@ pub fn prove_witness_with(
         let mut msg = vec![y];
         msg.extend(&ls);
         t.observe_ext_slice(b"requant/evals", &msg);
-        let x_value = requant_input_eval(graph, id, y, &ls);
+        let x_value = requant_input_eval(graph, plan.range_bits, id, y, &ls);
         claims.on_node[graph.nodes[id].inputs[0]].push(EvalClaim::new(r.clone(), x_value));
         claims.on_node[id].push(EvalClaim::new(r.clone(), y));
         for (i, &l) in ls.iter().enumerate() {
@@ -256,7 +293,7 @@ pub fn prove_witness_with(
             continue;
         }
         for c in &node_claims {
-            settle.route(&plan, &layout, id, c);
+            settle.route(plan, &layout, id, c);
         }
         if plan.roles[id] != Role::Layer {
             continue;
@@ -363,6 +400,7 @@ pub fn prove_witness_with(
         outputs,
         witness: witness_commitment,
         lookups: lookup_proof,
+        low_bytes,
         clamps: clamp_proofs,
         requant,
         layers: layer_proofs,
@@ -396,9 +434,9 @@ fn reduce_claims(
     Ok((Some(proof), reduced.remove(0)))
 }
 
-/// `X(r) = 2^shift·Y(r) + Σ_i 2^{16i}·L_i(r) − off`: the requantization identity solved for
-/// the input's evaluation.
-pub fn requant_input_eval(graph: &QGraph, id: usize, y: EF, limbs: &[EF]) -> EF {
+/// `X(r) = 2^shift·Y(r) + Σ_i 2^{Bi}·L_i(r) − off` (`B = bits`, the plan's range width): the
+/// requantization identity solved for the input's evaluation.
+pub fn requant_input_eval(graph: &QGraph, bits: u32, id: usize, y: EF, limbs: &[EF]) -> EF {
     let QOp::Requant {
         shift, rounding, ..
     } = graph.nodes[id].op
@@ -412,7 +450,7 @@ pub fn requant_input_eval(graph: &QGraph, id: usize, y: EF, limbs: &[EF]) -> EF 
     let shift = shift as u32;
     let mut x = y * EF::from(two_pow(shift));
     for (i, &l) in limbs.iter().enumerate() {
-        x += l * EF::from(two_pow(RANGE_BITS * i as u32));
+        x += l * EF::from(two_pow(bits * i as u32));
     }
     x - EF::from(from_i64(rounding.offset(shift) as i64))
 }
@@ -421,21 +459,17 @@ fn two_pow(k: u32) -> F {
     F::from_u64(1u64 << k)
 }
 
-fn push_target(claims: &mut Claims, target: Target, c: EvalClaim) {
-    match target {
-        Target::Tensor(n) => claims.on_node[n].push(c),
-        Target::Limb(n, l) => claims.on_limb.push((n, l, c)),
-    }
-}
-
-/// The remainder limbs of every positive-shift requantization, checking on the way that no
-/// output saturated (a saturating requantization is not provable by the identity).
+/// The remainder limbs of every positive-shift requantization (`plan.range_bits` wide),
+/// checking on the way that no output saturated (a saturating requantization is not provable
+/// by the identity).
 fn remainder_limbs(
     graph: &QGraph,
     plan: &Plan,
     tensors: &[Tensor<i64>],
-) -> Result<std::collections::HashMap<(usize, usize), PaddedTensor>, ProofError> {
-    let mut out = std::collections::HashMap::new();
+) -> Result<HashMap<(usize, usize), PaddedTensor>, ProofError> {
+    let bits = plan.range_bits;
+    let mask = (1i64 << bits) - 1;
+    let mut out = HashMap::new();
     for (id, role) in plan.roles.iter().enumerate() {
         let Role::Requant { limbs, .. } = role else {
             continue;
@@ -480,9 +514,9 @@ fn remainder_limbs(
         for l in 0..*limbs {
             let limb: Vec<i64> = rems
                 .iter()
-                .map(|&r| (r >> (RANGE_BITS * l as u32)) & 0xFFFF)
+                .map(|&r| (r >> (bits * l as u32)) & mask)
                 .collect();
-            let pad = (off >> (RANGE_BITS * l as u32)) & 0xFFFF;
+            let pad = (off >> (bits * l as u32)) & mask;
             let t = Tensor::new(shape.clone(), limb).map_err(|e| ProofError::Witness {
                 node: node.name.clone(),
                 reason: e.to_string(),
@@ -491,6 +525,47 @@ fn remainder_limbs(
         }
     }
     Ok(out)
+}
+
+/// Checks that a field witness has the plan's tables, with the right sizes.
+fn check_field_witness(graph: &QGraph, plan: &Plan, w: &FieldWitness) -> Result<(), ProofError> {
+    let bad = |node: &str, reason: String| ProofError::Witness {
+        node: node.to_string(),
+        reason,
+    };
+    if w.tensors.len() != graph.nodes.len() || w.padded.len() != graph.nodes.len() {
+        return Err(bad(
+            "witness",
+            format!(
+                "{} tensors and {} padded tensors for {} nodes",
+                w.tensors.len(),
+                w.padded.len(),
+                graph.nodes.len()
+            ),
+        ));
+    }
+    for (n, p) in graph.nodes.iter().zip(&w.padded) {
+        if p.shape != PaddedShape::new(&n.shape) || p.evals.len() != p.shape.padded_len() {
+            return Err(bad(&n.name, "padded tensor of the wrong shape".into()));
+        }
+    }
+    for (id, role) in plan.roles.iter().enumerate() {
+        if let Role::Requant { limbs, .. } = role {
+            for l in 0..*limbs {
+                let ok = w
+                    .limbs
+                    .get(&(id, l))
+                    .is_some_and(|t| t.evals.len() == w.padded[id].evals.len());
+                if !ok {
+                    return Err(bad(
+                        &graph.nodes[id].name,
+                        format!("remainder limb {l} is missing or of the wrong size"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The weight tables in weights-commitment order (padded layout).

@@ -55,13 +55,16 @@ pub struct WitnessLayout {
     pub nodes: Vec<usize>,
     /// Remainder limbs `(node, limb)`.
     pub limbs: Vec<(usize, usize)>,
+    /// Lengths of the low bytes of the split range checks (`graph::range`), in split order.
+    pub low_bytes: Vec<usize>,
     /// Lengths of the multiplicity vectors (one per distinct lookup table).
     pub multiplicities: Vec<usize>,
 }
 
 impl WitnessLayout {
-    /// The layout for a plan and the lookup argument's distinct table sizes.
-    pub fn new(plan: &Plan, multiplicity_lens: Vec<usize>) -> Self {
+    /// The layout for a plan, the lengths of its split checks' low bytes and the lookup
+    /// argument's distinct table sizes.
+    pub fn new(plan: &Plan, low_byte_lens: Vec<usize>, multiplicity_lens: Vec<usize>) -> Self {
         let mut nodes: Vec<usize> = plan
             .roles
             .iter()
@@ -82,6 +85,7 @@ impl WitnessLayout {
         Self {
             nodes,
             limbs,
+            low_bytes: low_byte_lens,
             multiplicities: multiplicity_lens,
         }
     }
@@ -93,13 +97,14 @@ impl WitnessLayout {
             .iter()
             .map(|&n| len(n))
             .chain(self.limbs.iter().map(|&(n, _)| len(n)))
+            .chain(self.low_bytes.iter().copied())
             .chain(self.multiplicities.iter().copied())
             .collect()
     }
 
     /// Number of tables.
     pub fn num_tables(&self) -> usize {
-        self.nodes.len() + self.limbs.len() + self.multiplicities.len()
+        self.nodes.len() + self.limbs.len() + self.low_bytes.len() + self.multiplicities.len()
     }
 
     /// Table index of node `n`'s tensor, if committed.
@@ -115,9 +120,14 @@ impl WitnessLayout {
             .map(|i| self.nodes.len() + i)
     }
 
+    /// Table index of the low byte of split check `s`.
+    pub fn low_byte_table(&self, s: usize) -> usize {
+        self.nodes.len() + self.limbs.len() + s
+    }
+
     /// Table index of multiplicity vector `j`.
     pub fn multiplicity_table(&self, j: usize) -> usize {
-        self.nodes.len() + self.limbs.len() + j
+        self.nodes.len() + self.limbs.len() + self.low_bytes.len() + j
     }
 }
 

@@ -10,10 +10,10 @@ use lucid_model::tensor::Tensor;
 
 use crate::error::ProofError;
 use crate::graph::clamp;
-use crate::graph::lookups::{self as lk, Target};
 use crate::graph::plan::{Role, Visibility};
 use crate::graph::proof::{Claims, Proof};
 use crate::graph::prover::requant_input_eval;
+use crate::graph::range;
 use crate::graph::statement::{
     Settlement, WitnessLayout, pcs_claim, public_eval, start_transcript,
 };
@@ -80,7 +80,8 @@ fn check_statement(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
 ///
 /// # Transcript
 /// As the prover: the statement ([`start_transcript`]), the witness commitment, the lookup
-/// argument, the clamps' zero-checks (`graph::clamp::prove_clamps`), per requantization `sample_ext_vec(b"requant/point")` and `requant/evals`, per
+/// argument, `observe_ext_slice(b"range/low-bytes")` (the split checks' low bytes at their high
+/// bytes' points, `Proof::low_bytes`; empty without split checks), the clamps' zero-checks (`graph::clamp::prove_clamps`), per requantization `sample_ext_vec(b"requant/point")` and `requant/evals`, per
 /// output `sample_ext_vec(b"output/point")`, the layer proofs in reverse node order (each
 /// preceded by its batching sumcheck when it has several claims), then the witness and weights
 /// openings.
@@ -93,9 +94,8 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
     let shape = |n: usize| PaddedShape::new(&graph.nodes[n].shape);
 
     let clamps = clamp::clamps(graph, &plan);
-    let lookups = lk::lookups_with(graph, &plan, &clamps)?;
-    let mut shapes = lk::shapes(&lookups);
-    shapes.extend(clamp::gap_shapes(graph, &clamps));
+    let arr = range::arrange(graph, &plan, &clamps)?;
+    let shapes = arr.shapes();
     let mult_lens = if shapes.is_empty() {
         Vec::new()
     } else {
@@ -105,7 +105,7 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
             .map(|t| t.size())
             .collect()
     };
-    let layout = WitnessLayout::new(&plan, mult_lens);
+    let layout = WitnessLayout::new(&plan, arr.low_byte_lens(), mult_lens);
     let expected_lens: Vec<u64> = layout
         .table_lens(graph)
         .into_iter()
@@ -134,29 +134,18 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
     match (&proof.lookups, shapes.is_empty()) {
         (Some(lp), false) => {
             let out = verify_lookups(&shapes, lp, &mut t)?;
-            if out.columns.len() != shapes.len() {
-                return Err(malformed("lookup claims do not match the lookups"));
-            }
-            for cc in &out.columns[lookups.len()..] {
-                let v = cc
-                    .column_evals
-                    .first()
-                    .ok_or_else(|| malformed("a clamp difference column without a claim"))?;
-                gap_points.push((cc.point.clone(), *v));
-            }
-            for (l, cc) in lookups.iter().zip(&out.columns) {
-                if cc.column_evals.len() != l.columns.len() {
-                    return Err(malformed("lookup column claims do not match the columns"));
-                }
-                for (c, &v) in l.columns.iter().zip(&cc.column_evals) {
-                    let (target, point, value) = lk::undo_column(c, &cc.point, v, shape);
-                    match target {
-                        Target::Tensor(n) => claims.on_node[n].push(EvalClaim::new(point, value)),
-                        Target::Limb(n, l) => {
-                            claims.on_limb.push((n, l, EvalClaim::new(point, value)))
-                        }
-                    }
-                }
+            t.observe_ext_slice(b"range/low-bytes", &proof.low_bytes);
+            let undone = range::undo_claims(
+                graph,
+                &plan,
+                clamps.len(),
+                &arr,
+                &out.columns,
+                &proof.low_bytes,
+                &mut claims,
+            )?;
+            for (s, c) in &undone.low_bytes {
+                settle.witness.push(pcs_claim(layout.low_byte_table(*s), c));
             }
             for (j, m) in out.multiplicities.iter().enumerate() {
                 settle.witness.push(lucid_pcs::EvalClaim {
@@ -165,8 +154,13 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
                     value: m.value,
                 });
             }
+            gap_points = undone.gaps;
         }
-        (None, true) => {}
+        (None, true) => {
+            if !proof.low_bytes.is_empty() {
+                return Err(malformed("low-byte evaluations without lookups"));
+            }
+        }
         (Some(_), true) => return Err(malformed("a lookup proof where none is expected")),
         (None, false) => return Err(malformed("the lookup proof is missing")),
     }
@@ -199,7 +193,7 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
         let mut msg = vec![ev.output];
         msg.extend(&ev.limbs);
         t.observe_ext_slice(b"requant/evals", &msg);
-        let x_value = requant_input_eval(graph, id, ev.output, &ev.limbs);
+        let x_value = requant_input_eval(graph, plan.range_bits, id, ev.output, &ev.limbs);
         claims.on_node[graph.nodes[id].inputs[0]].push(EvalClaim::new(r.clone(), x_value));
         claims.on_node[id].push(EvalClaim::new(r.clone(), ev.output));
         for (i, &l) in ev.limbs.iter().enumerate() {

@@ -354,7 +354,7 @@ impl ZkPlan {
     /// Derives the plan; refuses (naming node and op) what zero-knowledge mode cannot prove.
     pub fn new(vk: &VerifyingKey) -> Result<Self, ProofError> {
         let graph = &vk.graph;
-        let plan = vk.plan()?;
+        let plan = Plan::new_with_range(graph, vk.input_visibility, RANGE_BITS)?;
         let n = graph.nodes.len();
         let mut kinds = vec![Kind::None; n];
         for (id, node) in graph.nodes.iter().enumerate() {
