@@ -141,6 +141,7 @@ fn plan(
     // The hiding mode keeps WHIR's default round rates.
     let plain = PcsParams {
         round_rate_step: None,
+        first_folding_factor: None,
         ..*params
     };
     for num_variables in min_vars..=MAX_VARIABLES {

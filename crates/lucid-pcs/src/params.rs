@@ -58,6 +58,12 @@ pub struct PcsParams {
     pub pow_bits: usize,
     /// Variables folded per WHIR round.
     pub folding_factor: usize,
+    /// Variables folded by the first WHIR round of a plain opening (`None`: `folding_factor`).
+    /// It is also the committed codeword's row width (`2^first`) and the smallest committed
+    /// table. A larger first fold shrinks the first codeword the opening encodes and hashes
+    /// (by `2^(first − folding_factor)`) at the price of wider opened rows. The hiding mode
+    /// ignores it.
+    pub first_folding_factor: Option<usize>,
     /// `log2(1/rate)` of the first Reed–Solomon code.
     pub starting_log_inv_rate: usize,
     /// How much `log2(1/rate)` grows per folding round (plain mode). `None` is WHIR's default,
@@ -80,6 +86,7 @@ impl Default for PcsParams {
             security_bits: 100,
             pow_bits: 12,
             folding_factor: 4,
+            first_folding_factor: None,
             starting_log_inv_rate: 1,
             round_rate_step: None,
             assumption: SecurityAssumption::CapacityBound,
@@ -119,6 +126,12 @@ pub(crate) fn stacked_shape(
     table_vars: &[usize],
     folding: usize,
 ) -> Result<(Vec<usize>, usize), PcsError> {
+    if folding > MAX_VARIABLES {
+        return Err(PcsError::TooLarge {
+            num_variables: folding,
+            max: MAX_VARIABLES,
+        });
+    }
     let mut committed = Vec::with_capacity(table_vars.len());
     let mut total: u64 = 0;
     for &vars in table_vars {
@@ -147,12 +160,22 @@ pub(crate) fn stacked_shape(
 pub(crate) fn new_mmcs() -> Mmcs {
     Mmcs::new(
         MerkleHash::new(default_goldilocks_poseidon2_12()),
-        MerkleCompress::new(default_goldilocks_poseidon2_8()),
+        new_compress(),
         0,
     )
 }
 
+/// The Merkle tree's node compression with Lucid's fixed Poseidon2 constants.
+pub(crate) fn new_compress() -> MerkleCompress {
+    MerkleCompress::new(default_goldilocks_poseidon2_8())
+}
+
 impl PcsParams {
+    /// Variables folded by the first round of a plain opening.
+    pub fn first_folding(&self) -> usize {
+        self.first_folding_factor.unwrap_or(self.folding_factor)
+    }
+
     /// WHIR's parameters for a stacked polynomial of `num_variables` variables (`None`: the
     /// hiding mode, which keeps WHIR's default round rates).
     pub(crate) fn protocol_parameters(
@@ -160,7 +183,12 @@ impl PcsParams {
         num_variables: Option<usize>,
         per_term_bits: usize,
     ) -> ProtocolParameters {
-        let folding = FoldingFactor::Constant(self.folding_factor);
+        let folding = match num_variables {
+            Some(_) if self.first_folding() != self.folding_factor => {
+                FoldingFactor::ConstantFromSecondRound(self.first_folding(), self.folding_factor)
+            }
+            _ => FoldingFactor::Constant(self.folding_factor),
+        };
         let round_log_inv_rates = match (self.round_rate_step, num_variables) {
             (Some(step), Some(nv)) => {
                 let rounds = folding
@@ -222,7 +250,7 @@ impl PcsParams {
         num_claims: usize,
     ) -> Result<SecurityReport, PcsError> {
         let vars: Vec<usize> = table_lens.iter().map(|&l| table_variables(l)).collect();
-        let (_, num_variables) = stacked_shape(&vars, self.folding_factor)?;
+        let (_, num_variables) = stacked_shape(&vars, self.first_folding())?;
         let (config, per_term_bits) = self.whir_config(num_variables)?;
         report(&config, per_term_bits, num_variables, num_claims)
     }

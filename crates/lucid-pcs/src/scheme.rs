@@ -81,10 +81,21 @@ impl CommitmentScheme {
     }
 
     /// The WHIR instance for tables of the given variables, and the tables' committed arities.
-    fn whir_for(&self, table_vars: &[usize]) -> Result<(Whir, Vec<usize>, usize), PcsError> {
-        let (committed, num_variables) = stacked_shape(table_vars, self.params.folding_factor)?;
+    /// With `twiddles`, the encoder's twiddle factors for the committed codeword are computed
+    /// up front (a commitment needs them at once); otherwise they are computed when a round
+    /// first needs them (a restored commitment only encodes the smaller later rounds).
+    fn whir_for(
+        &self,
+        table_vars: &[usize],
+        twiddles: bool,
+    ) -> Result<(Whir, Vec<usize>, usize), PcsError> {
+        let (committed, num_variables) = stacked_shape(table_vars, self.params.first_folding())?;
         let (config, _) = self.params.whir_config(num_variables)?;
-        let dft = Dft::new(1 << config.max_fft_size());
+        let dft = if twiddles {
+            Dft::new(1 << config.max_fft_size())
+        } else {
+            Dft::default()
+        };
         Ok((
             Whir::new(config, dft, self.mmcs.clone()),
             committed,
@@ -95,8 +106,21 @@ impl CommitmentScheme {
     /// The WHIR instance for `tables` and their stacked witness (tables zero-padded to
     /// powers of two).
     pub(crate) fn stacked(&self, tables: Vec<Vec<F>>) -> Result<(Whir, Witness<F>), PcsError> {
+        self.stacked_with(tables, true)
+    }
+
+    /// [`Self::stacked`] with the encoder's twiddles left to be computed on first use.
+    pub(crate) fn stacked_lazy(&self, tables: Vec<Vec<F>>) -> Result<(Whir, Witness<F>), PcsError> {
+        self.stacked_with(tables, false)
+    }
+
+    fn stacked_with(
+        &self,
+        tables: Vec<Vec<F>>,
+        twiddles: bool,
+    ) -> Result<(Whir, Witness<F>), PcsError> {
         let table_vars: Vec<usize> = tables.iter().map(|t| table_variables(t.len())).collect();
-        let (whir, _, num_variables) = self.whir_for(&table_vars)?;
+        let (whir, _, num_variables) = self.whir_for(&table_vars, twiddles)?;
         let tables: Vec<Table<F>> = tables
             .into_iter()
             .zip(&table_vars)
@@ -105,7 +129,7 @@ impl CommitmentScheme {
                 Table::new(RowMajorMatrix::new(values, 1 << vars))
             })
             .collect();
-        let witness = Layout::new_witness(tables, self.params.folding_factor);
+        let witness = Layout::new_witness(tables, self.params.first_folding());
         if witness.num_variables() != num_variables {
             // Our planner and the layout's disagree: a bug, not an input error.
             return Err(PcsError::ParameterMismatch);
@@ -155,7 +179,7 @@ impl CommitmentScheme {
         claims: &[EvalClaim],
     ) -> Result<Schedule, PcsError> {
         let num_tables = commitment.num_tables();
-        let folding = self.params.folding_factor;
+        let folding = self.params.first_folding();
         let mut per_table: Vec<Vec<usize>> = vec![Vec::new(); num_tables];
         for (i, claim) in claims.iter().enumerate() {
             let vars = commitment
@@ -257,7 +281,7 @@ impl CommitmentScheme {
                 );
             }
         };
-        if whir.params().folding_factor.at_round(0) != self.params.folding_factor
+        if whir.params().folding_factor.at_round(0) != self.params.first_folding()
             || whir.params().pow_bits != self.params.pow_bits
             || whir.params().starting_log_inv_rate != self.params.starting_log_inv_rate
             || whir.params().soundness_type != self.params.assumption
@@ -326,7 +350,7 @@ impl CommitmentScheme {
         let table_vars: Vec<usize> = (0..commitment.num_tables())
             .map(|t| commitment.table_variables(t).unwrap_or(0))
             .collect();
-        let (committed, num_variables) = stacked_shape(&table_vars, self.params.folding_factor)?;
+        let (committed, num_variables) = stacked_shape(&table_vars, self.params.first_folding())?;
         let (config, _) = self.params.whir_config(num_variables)?;
         let whir = Whir::new(config, Dft::default(), self.mmcs.clone());
         debug_assert_eq!(committed.len(), commitment.num_tables());

@@ -49,8 +49,8 @@ pub const PLAIN_WITNESS_EXTRA_RATE: usize = 1;
 pub const WITNESS_ROUND_RATE_STEP: usize = 1;
 
 /// Largest stored weights codeword, as `log2` of its elements: the weights' rate is lowered
-/// (to at least 1/2) so that `model.weights` (about 12 bytes per codeword element) stays
-/// within `2^24` elements where possible.
+/// (to at least 1/2) so that `model.weights` (9–12 bytes per codeword element) stays within
+/// `2^24` elements where possible.
 pub const MAX_WEIGHTS_CODEWORD_LOG: usize = 24;
 
 /// Magic of a verifying key file.
@@ -115,6 +115,7 @@ impl ProofParams {
             pow_bits: self.pow_bits as usize,
             folding_factor: self.folding_factor as usize,
             starting_log_inv_rate: self.starting_log_inv_rate as usize,
+            first_folding_factor: None,
             round_rate_step: None,
             assumption: SecurityAssumption::CapacityBound,
         }
@@ -136,19 +137,21 @@ impl ProofParams {
         })
     }
 
-    /// The commitment scheme of the weights: these parameters with the weights' own rates.
+    /// The commitment scheme of the weights: these parameters with the weights' own rates and
+    /// first folding.
     pub fn weights_scheme(&self, weights: &WeightsParams) -> CommitmentScheme {
         CommitmentScheme::new(PcsParams {
             starting_log_inv_rate: weights.log_inv_rate as usize,
             round_rate_step: Some(weights.round_rate_step as usize),
+            first_folding_factor: Some(weights.first_folding as usize),
             ..self.pcs()
         })
     }
 }
 
-/// The rates of the weights commitment. The weights are committed once, at compile time, and
-/// their codeword is kept (`model.weights`), so a lower rate costs no proving time: it buys
-/// fewer queries (a smaller, faster opening).
+/// The rates and first folding of the weights commitment. The weights are committed once, at
+/// compile time, and their codeword is kept (`model.weights`), so a lower rate costs no
+/// proving time: it buys fewer queries (a smaller, faster opening).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeightsParams {
     /// `log2(1/rate)` of the first Reed–Solomon code.
@@ -156,6 +159,9 @@ pub struct WeightsParams {
     /// Growth of `log2(1/rate)` per WHIR round (1: each round's domain is 1/8 of the last with
     /// folding 4, the cheapest opening for these sizes).
     pub round_rate_step: u32,
+    /// Variables folded by the weights opening's first WHIR round (`lucid_pcs::PcsParams::
+    /// first_folding_factor`); the stored codeword's rows hold `2^first_folding` elements.
+    pub first_folding: u32,
 }
 
 impl WeightsParams {
@@ -164,15 +170,27 @@ impl WeightsParams {
     /// a step of 1. Measured on 2^22 elements: opening 2.4 → 0.39 s, proof 87 → 78 KB against
     /// rate 1/2 with WHIR's step. (Rate 1/8 would save another 11 KB on 2^19 elements but
     /// doubles the opening, 47 → 85 ms, and the stored codeword.)
+    ///
+    /// The first round folds 6 variables from `2^20` weights on, 5 from `2^17`: the opening
+    /// then encodes and hashes a first-round codeword 4 (2) times smaller. One table, 4 claims,
+    /// restored data (`cargo bench -p lucid-pcs --bench stored`, `LUCID_PCS_BENCH_SWEEP`):
+    /// `2^22`: opening 726 → 259 ms, proof 78.7 → 87.4 KB, stored codeword 201 → 151 MB;
+    /// `2^18` with 5: opening 28 → 18 ms, proof 54.2 → 56.1 KB, stored 12.6 → 10.5 MB.
     pub fn for_variables(num_variables: usize) -> Self {
         let log_inv_rate = if num_variables + 2 <= MAX_WEIGHTS_CODEWORD_LOG {
             2
         } else {
             1
         };
+        let first_folding = match num_variables {
+            20.. => 6,
+            17..=19 => 5,
+            _ => ProofParams::default().folding_factor,
+        };
         Self {
             log_inv_rate,
             round_rate_step: 1,
+            first_folding,
         }
     }
 }
@@ -182,6 +200,7 @@ impl Default for WeightsParams {
         Self {
             log_inv_rate: 2,
             round_rate_step: 1,
+            first_folding: ProofParams::default().folding_factor,
         }
     }
 }

@@ -10,7 +10,7 @@
 //! | 8–9 | format version, little-endian `u16` ([`crate::key::FORMAT_VERSION`]) |
 //! | 10–41 | the verifying key's digest, 4 little-endian `u64` |
 //! | 42–49 | checksum of the remaining bytes, little-endian `u64` ([`checksum`]) |
-//! | 50– | the codeword's Merkle tree (`lucid_pcs::ProverData::codeword_bytes`) |
+//! | 50– | the codeword and the lower layers of its Merkle tree, in fixed-width little-endian words (`lucid_pcs::ProverData::codeword_bytes`, layout in `lucid_pcs::stored`) |
 //!
 //! Loading refuses, with an error (never a panic): another magic or version, another model
 //! (digest), a checksum mismatch, and a tree whose shape or root does not match the key's
@@ -127,40 +127,55 @@ impl WeightsData {
             ));
         }
         let body = &bytes[HEADER_LEN..];
-        if checksum(body) != word(42) {
-            return Err(format_error("corrupted (checksum mismatch)"));
-        }
         let commitment = pk
             .vk
             .weights
             .as_ref()
             .ok_or_else(|| format_error("the model has no weights commitment"))?;
         let plan: Plan = pk.vk.plan()?;
-        let tables = weight_tables(&pk.graph, &plan);
-        let data = pk
-            .vk
-            .weights_scheme()
-            .restore(commitment, tables, body)
-            .map_err(|e| format_error(format!("does not match the key: {e}")))?;
+        // The checksum runs on a second thread while the tree is decoded (both read the whole
+        // body); a checksum mismatch is reported before any decoding error.
+        let (sum, restored) = std::thread::scope(|s| {
+            let sum = s.spawn(|| checksum(body));
+            let tables = weight_tables(&pk.graph, &plan);
+            let restored = pk.vk.weights_scheme().restore(commitment, tables, body);
+            (sum.join(), restored)
+        });
+        if sum.map_err(|_| format_error("the checksum thread failed"))? != word(42) {
+            return Err(format_error("corrupted (checksum mismatch)"));
+        }
+        let data = restored.map_err(|e| format_error(format!("does not match the key: {e}")))?;
         Ok(Self { data })
     }
 }
 
-/// A 64-bit checksum of `bytes` (multiply–rotate over little-endian words, then the length):
-/// fast enough for tens of megabytes, and any change of a single word changes it.
+/// A 64-bit checksum of `bytes`: four independent multiply–rotate lanes over consecutive
+/// little-endian words (so that the multiplications overlap), then the lanes and the length
+/// folded together. Any change of a single word changes it.
 pub fn checksum(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h: u64 = 0x243F_6A88_85A3_08D3;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
+    let step = |h: u64, w: u64| (h ^ w).wrapping_mul(K).rotate_left(29);
+    let word = |c: &[u8]| {
         let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+        w[..c.len()].copy_from_slice(c);
+        u64::from_le_bytes(w)
+    };
+    let mut lanes: [u64; 4] = [
+        0x243F_6A88_85A3_08D3,
+        0x1319_8A2E_0370_7344,
+        0xA409_3822_299F_31D0,
+        0x082E_FA98_EC4E_6C89,
+    ];
+    let mut blocks = bytes.chunks_exact(32);
+    for block in &mut blocks {
+        for (h, c) in lanes.iter_mut().zip(block.chunks_exact(8)) {
+            *h = step(*h, word(c));
+        }
     }
-    let mut tail = [0u8; 8];
-    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    h = (h ^ u64::from_le_bytes(tail))
-        .wrapping_mul(K)
-        .rotate_left(29);
+    // The last partial block, zero-padded (the length below tells the padding apart).
+    for (h, c) in lanes.iter_mut().zip(blocks.remainder().chunks(8)) {
+        *h = step(*h, word(c));
+    }
+    let h = lanes.into_iter().fold(0xB7E1_5162_8AED_2A6B, step);
     (h ^ bytes.len() as u64).wrapping_mul(K)
 }
