@@ -43,7 +43,7 @@ use crate::layout::PaddedShape;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Column {
     /// `limb · 2^{B − width}` of remainder limb `limb` of requantization node `node`, `B` the
-    /// plan's range width (always 16 in the zero-knowledge proof).
+    /// plan's range width (8 or 16, in the plain and the zero-knowledge proof alike).
     Limb {
         /// The requantization node.
         node: usize,
@@ -86,7 +86,7 @@ pub struct Lookup {
     pub len: usize,
 }
 
-/// The 16-bit range table `[0, 2^16)` (the zero-knowledge proof's only range table).
+/// The 16-bit range table `[0, 2^16)`.
 pub fn range_table() -> LookupTable {
     range_table_bits(RANGE_BITS)
 }
@@ -291,8 +291,8 @@ pub fn shapes(lookups: &[Lookup]) -> Vec<InstanceShape> {
         .collect()
 }
 
-/// A column's values from the committed tensors (prover side), with 16-bit limbs (the
-/// zero-knowledge proof's). `tensor(node)` gives a node's padded evaluations; `limb(node, i)` a
+/// A column's values from the committed tensors (prover side), with 16-bit limbs
+/// ([`column_values_with`] takes the width). `tensor(node)` gives a node's padded evaluations; `limb(node, i)` a
 /// remainder limb's.
 pub fn column_values<'a>(
     column: &Column,

@@ -16,7 +16,7 @@ use p3_field::{Field, PrimeCharacteristicRing};
 use super::plan::{Kind, Table1, ZkColumn, ZkPlan, matmul_dims};
 use crate::error::ProofError;
 use crate::graph::lookups::Column;
-use crate::graph::plan::{RANGE_BITS, Role, Visibility};
+use crate::graph::plan::{BYTE_BITS, Role, Visibility};
 use crate::key::VerifyingKey;
 use crate::layout::{Broadcast, PaddedShape};
 
@@ -64,8 +64,9 @@ pub fn start_transcript(
 }
 
 /// The requantization identity as a linear step from `(Y', L'_0, …)` to the input `X'`:
-/// `X' = 2^s·Y' + Σ_i 2^{16i}·L'_i − (1 − c)·off` (shift `s > 0`), or `X' = 2^{shift}·Y'`.
-pub fn requant_step(graph: &QGraph, id: usize, limbs: usize) -> LinearStep {
+/// `X' = 2^s·Y' + Σ_i 2^{B·i}·L'_i − (1 − c)·off` (shift `s > 0`, `B` = `bits` the limbs'
+/// width), or `X' = 2^{shift}·Y'`.
+pub fn requant_step(graph: &QGraph, id: usize, limbs: usize, bits: u32) -> LinearStep {
     let QOp::Requant {
         shift, rounding, ..
     } = graph.nodes[id].op
@@ -84,7 +85,7 @@ pub fn requant_step(graph: &QGraph, id: usize, limbs: usize) -> LinearStep {
     }
     let s = shift as u32;
     let mut coeffs = vec![EF::from(pow2(s))];
-    coeffs.extend((0..limbs).map(|i| EF::from(pow2(RANGE_BITS * i as u32))));
+    coeffs.extend((0..limbs).map(|i| EF::from(pow2(bits * i as u32))));
     LinearStep {
         coeffs,
         offset: -EF::from(from_i64(rounding.offset(s) as i64)),
@@ -321,10 +322,12 @@ pub enum ColumnTarget {
 }
 
 /// Undoes a column's affine map on a blinded claim: the column's blinded table is the affine
-/// image of its tensor's blinded table with the constant in the `c = 0` half only.
+/// image of its tensor's blinded table with the constant in the `c = 0` half only. `bits` is
+/// the plan's range width (a limb column is `L·2^{bits − width}`).
 pub fn undo_column(
     graph: &QGraph,
     column: &Column,
+    bits: u32,
     c: EF,
     point: &[EF],
     value: EF,
@@ -332,7 +335,7 @@ pub fn undo_column(
     let keep = EF::ONE - c;
     match column {
         Column::Limb { node, limb, width } => {
-            let inv = EF::from(pow2(RANGE_BITS - width).inverse());
+            let inv = EF::from(pow2(bits.saturating_sub(*width)).inverse());
             (ColumnTarget::Limb(*node, *limb), value * inv)
         }
         Column::AboveLo { node, lo } => (
@@ -403,14 +406,102 @@ pub fn helper_mask_table(layout: &ZkLayout, g: usize) -> usize {
     helper_tables(layout).len() - layout.groups.len() + g
 }
 
+/// The prover's messages about looked-up columns that are not affine images of one committed
+/// tensor, in lookup-claim order.
+#[derive(Debug)]
+struct ColumnMessages<'a> {
+    /// Per ReLU difference column `z − y` met (directly or as a split check's whole column),
+    /// `z'` at the claim's point.
+    diffs: std::slice::Iter<'a, EF>,
+    /// Per high-byte column met, the low byte's `v0'` at the claim's point.
+    lows: std::slice::Iter<'a, EF>,
+}
+
+/// Settles a claim `col'(c, x) = value` on a looked-up column: routes it to the committed
+/// tables it is an affine image of.
+#[allow(clippy::too_many_arguments)]
+fn settle_column(
+    zp: &ZkPlan,
+    graph: &QGraph,
+    col: &ZkColumn,
+    point: &[EF],
+    value: EF,
+    msgs: &mut ColumnMessages<'_>,
+    on_node: &mut [Vec<BlindedClaim>],
+    settle: &mut Settle,
+) -> Result<(), ProofError> {
+    let (c, x) = point
+        .split_first()
+        .ok_or_else(|| malformed("an empty lookup claim point"))?;
+    let low_table = |s: usize| {
+        zp.table(Table1::LowByte(s))
+            .ok_or_else(|| malformed("a claim on a missing low byte"))
+    };
+    match col {
+        ZkColumn::Diff { z, y } => {
+            let e = *msgs
+                .diffs
+                .next()
+                .ok_or_else(|| malformed("too few ReLU difference evaluations"))?;
+            route(
+                zp,
+                on_node,
+                settle,
+                *z,
+                BlindedClaim::new(*c, x.to_vec(), e),
+            )?;
+            route(
+                zp,
+                on_node,
+                settle,
+                *y,
+                BlindedClaim::new(*c, x.to_vec(), e - value),
+            )?;
+        }
+        ZkColumn::Low(s) => settle.push_first(low_table(*s)?, point.to_vec(), value),
+        ZkColumn::High(s) => {
+            // `v1' = (V' − v0')·2^{−8}`: with the prover's `v0'`, the claim `V' = v0' + 2^8·v1'`.
+            let split = zp
+                .splits
+                .get(*s)
+                .ok_or_else(|| malformed("a high byte of a missing split check"))?;
+            if matches!(split.whole, ZkColumn::Low(_) | ZkColumn::High(_)) {
+                return Err(malformed("a split check of a byte column"));
+            }
+            let low = *msgs
+                .lows
+                .next()
+                .ok_or_else(|| malformed("too few low-byte evaluations"))?;
+            settle.push_first(low_table(*s)?, point.to_vec(), low);
+            let whole = low + EF::from(pow2(BYTE_BITS)) * value;
+            settle_column(zp, graph, &split.whole, point, whole, msgs, on_node, settle)?;
+        }
+        ZkColumn::Plain(col) => {
+            let (target, v) = undo_column(graph, col, zp.plan.range_bits, *c, x, value);
+            match target {
+                ColumnTarget::Node(n) => {
+                    route(zp, on_node, settle, n, BlindedClaim::new(*c, x.to_vec(), v))?
+                }
+                ColumnTarget::Limb(n, l) => {
+                    settle.push_first(limb_table(zp, n, l)?, point.to_vec(), v)
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Settles the lookup argument's claims: columns to their tensors (routed), multiplicities to
 /// the first commitment, helper limbs and masks (with their row values) to the second.
 ///
 /// A ReLU's difference column `d' = z' − y'` needs `z'` at the claim's point: `diff_evals`
-/// holds those values (the prover's messages) in claim order.
+/// holds those values (the prover's messages) in claim order. A split check's high byte
+/// `v1' = (V' − v0')·2^{−8}` needs the low byte `v0'` at the claim's point: `low_evals`, in
+/// claim order (a high byte whose whole column is a difference also takes a `diff_evals` entry).
 ///
 /// # Transcript
-/// `observe_ext_slice(b"zk/relu-diffs", diff_evals)`.
+/// `observe_ext_slice(b"zk/relu-diffs", diff_evals)`; in byte mode (with split checks)
+/// `observe_ext_slice(b"zk/low-bytes", low_evals)`.
 #[allow(clippy::too_many_arguments)]
 pub fn settle_lookup_claims(
     zp: &ZkPlan,
@@ -418,12 +509,19 @@ pub fn settle_lookup_claims(
     claims: Vec<ZkClaim>,
     mask_rows: &[Vec<EF>],
     diff_evals: &[EF],
+    low_evals: &[EF],
     on_node: &mut [Vec<BlindedClaim>],
     settle: &mut Settle,
     transcript: &mut Transcript,
 ) -> Result<(), ProofError> {
     transcript.observe_ext_slice(b"zk/relu-diffs", diff_evals);
-    let mut diffs = diff_evals.iter();
+    if !zp.splits.is_empty() {
+        transcript.observe_ext_slice(b"zk/low-bytes", low_evals);
+    }
+    let mut msgs = ColumnMessages {
+        diffs: diff_evals.iter(),
+        lows: low_evals.iter(),
+    };
     let layout = zp
         .lookup_layout
         .as_ref()
@@ -437,10 +535,6 @@ pub fn settle_lookup_claims(
         )));
     }
     for claim in claims {
-        let (c, x) = claim
-            .point
-            .split_first()
-            .ok_or_else(|| malformed("an empty lookup claim point"))?;
         match claim.table {
             ZkTableId::Column { instance, column } => {
                 let col = zp
@@ -448,38 +542,16 @@ pub fn settle_lookup_claims(
                     .get(instance)
                     .and_then(|l| l.columns.get(column))
                     .ok_or_else(|| malformed("a claim on a missing lookup column"))?;
-                let col = match col {
-                    ZkColumn::Plain(col) => col,
-                    ZkColumn::Diff { z, y } => {
-                        let e = *diffs
-                            .next()
-                            .ok_or_else(|| malformed("too few ReLU difference evaluations"))?;
-                        route(
-                            zp,
-                            on_node,
-                            settle,
-                            *z,
-                            BlindedClaim::new(*c, x.to_vec(), e),
-                        )?;
-                        let yv = e - claim.value;
-                        route(
-                            zp,
-                            on_node,
-                            settle,
-                            *y,
-                            BlindedClaim::new(*c, x.to_vec(), yv),
-                        )?;
-                        continue;
-                    }
-                };
-                let (target, value) = undo_column(graph, col, *c, x, claim.value);
-                let blinded = BlindedClaim::new(*c, x.to_vec(), value);
-                match target {
-                    ColumnTarget::Node(n) => route(zp, on_node, settle, n, blinded)?,
-                    ColumnTarget::Limb(n, l) => {
-                        settle.push_first(limb_table(zp, n, l)?, claim.point.clone(), value)
-                    }
-                }
+                settle_column(
+                    zp,
+                    graph,
+                    col,
+                    &claim.point,
+                    claim.value,
+                    &mut msgs,
+                    on_node,
+                    settle,
+                )?;
             }
             ZkTableId::Multiplicity { table } => {
                 let t = zp
@@ -526,8 +598,11 @@ pub fn settle_lookup_claims(
             }
         }
     }
-    if diffs.next().is_some() {
+    if msgs.diffs.next().is_some() {
         return Err(malformed("too many ReLU difference evaluations"));
+    }
+    if msgs.lows.next().is_some() {
+        return Err(malformed("too many low-byte evaluations"));
     }
     Ok(())
 }

@@ -69,17 +69,20 @@
 //!    plan). Masks of other virtual tensors are *derived*: an addition's mask is the same
 //!    combination of its operands' masks (a weight operand's "mask" being the weight), a free
 //!    map's the mapped mask, and a requantization's lowest limb mask is
-//!    `R_X − 2^s·R_Y − Σ_{i≥1} 2^{16i}·R_{L_i}`, so every linear relation also holds on the
-//!    masks (`lucid_core::sumcheck::zk_relation`, "Linear relations").
+//!    `R_X − 2^s·R_Y − Σ_{i≥1} 2^{B·i}·R_{L_i}` (`B` the range width, below), so every linear
+//!    relation also holds on the masks (`lucid_core::sumcheck::zk_relation`, "Linear
+//!    relations"). In byte mode the committed low bytes `[v0 ; R_0]` of the split checks
+//!    (fresh masks) come last but for the Libra masks.
 //! 3. Lookups (`lucid_lookup::zk`): the looked-up columns are the affine images of the
 //!    committed blinded tensors (their `c = 1` halves the linear part applied to the masks), so
 //!    the argument's column claims map back to claims on the tensors' blinded tables;
 //!    `α`, `β`; the second hiding commitment (helper limbs, group masks); the group sumchecks;
-//!    `zk/relu-diffs` (for each ReLU difference column's claim, the prover's `z'` there).
+//!    `zk/relu-diffs` (for each ReLU difference column's claim, the prover's `z'` there), and in
+//!    byte mode `zk/low-bytes` (for each high-byte column's claim, the low byte's `v0'` there).
 //!    A ReLU `z = max(y, 0)` whose domain fits in `(−2^16, 2^16)` is not looked up in a function
 //!    table (whose zero-knowledge helper columns would cost `6·2^16` committed elements per
 //!    table) but range-checked: `z ∈ [0, 2^16)` and `z − y ∈ [0, 2^16)` in the shared range
-//!    table, plus
+//!    table (in byte mode: in `[0, 2^8)` when the domain's values fit, else split), plus
 //! 4. per such ReLU the zero-check `Σ_x eq(τ, x)·z(x)·(z(x) − y(x)) = 0` (`τ` =
 //!    `sample_ext_vec(b"zk/relu-tau")`, a relation of degree 4 through `prove_relation` with the
 //!    claim at `c = 0` on a zero scalar). `z·(z − y) = 0` over the field with both factors in
@@ -102,11 +105,29 @@
 //!    weight claim, in the order the claims arose; `lucid-pcs/open`). The weight claims'
 //!    points and values are all in the transcript before the first opening starts.
 //!
+//! # Byte mode
+//!
+//! The range width `B` is 16 (every range check in `[0, 2^16)`) or 8 ("byte mode"), chosen by
+//! [`ZkPlan::new`] from the key alone: byte mode when the two hiding commitments' estimated
+//! stacked size ([`ZkPlan::cost`]) is smaller. The 16-bit table costs `8·2^16` committed
+//! elements whatever the model (blinded multiplicities, three blinded limbs of its helper
+//! column), which dominates small MLPs; byte mode pays per checked entry instead. In byte mode
+//! remainder limbs are 8 bits wide, output bounds and ReLU checks whose values fit in 8 bits use
+//! `[0, 2^8)` directly, and every other check of a column `V` in `[0, 2^16)` is *split*
+//! ([`plan::ZkSplit`]): the prover commits the low byte `v0` blinded with a fresh mask, and
+//! looks up `v0` and the high byte `v1 = (V − v0)·2^{−8}` — an affine image of blinded tables,
+//! `v1' = (V' − v0')·2^{−8}` — in `[0, 2^8)`. Both in range force `V = v0 + 2^8·v1 ∈ [0, 2^16)`.
+//! A claim `v1'(c, x) = h` becomes, with the prover's `v0'(c, x)` (proof field `low_bytes`),
+//! the claims `v0'(c, x)` on the low byte's table and `V'(c, x) = v0'(c, x) + 2^8·h` on `V`'s.
+//! Each low byte is queried at two points with random `c` (checked against its mask size like
+//! every other mask).
+//!
 //! Soundness: as the plain proof's, with every zero-knowledge sumcheck's error `d/|EF|` per
 //! round, the masks bound before the challenges that use them, and the weights bound by the
 //! key (a weight operand's table `[W ; W]` is fixed by the key's commitment, so its revealed
 //! value must be the true `W(z*)`).
 
+pub mod columns;
 pub mod common;
 pub mod conv;
 mod layers;
@@ -118,9 +139,11 @@ pub mod prover;
 pub mod verifier;
 pub mod witness;
 
+pub use columns::Cheat;
 pub use plan::ZkPlan;
 pub use proof::{ZkLayerProof, ZkNodeProof, ZkProof};
 pub use prover::{
-    prove, prove_with_weights, prove_witness, prove_witness_unchecked, prove_witness_with,
+    prove, prove_with_weights, prove_witness, prove_witness_cheating, prove_witness_unchecked,
+    prove_witness_with, prove_witness_with_range,
 };
-pub use verifier::{verify, verify_with_claims};
+pub use verifier::{verify, verify_with_claims, verify_with_range};

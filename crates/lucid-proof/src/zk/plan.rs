@@ -10,7 +10,7 @@ use lucid_model::quant::{QGraph, QNode, QOp};
 
 use crate::error::ProofError;
 use crate::graph::lookups::{self as lk, Column};
-use crate::graph::plan::{Plan, RANGE_BITS, Role, Visibility};
+use crate::graph::plan::{BYTE_BITS, Plan, RANGE_BITS, Role, Visibility};
 use crate::key::VerifyingKey;
 use crate::layout::PaddedShape;
 use lucid_lookup::TableSpec;
@@ -68,7 +68,26 @@ pub struct SumcheckSlot {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ZkColumn {
     Plain(Column),
-    Diff { z: usize, y: usize },
+    Diff {
+        z: usize,
+        y: usize,
+    },
+    /// The committed low byte `v0` of split check `s` ([`ZkSplit`]).
+    Low(usize),
+    /// The high byte `(V − v0)·2^{−8}` of split check `s`: an affine image of `V`'s blinded
+    /// tables and of the low byte's.
+    High(usize),
+}
+
+/// A 16-bit range check of a column `V` made, in byte mode, as two lookups into `[0, 2^8)`:
+/// the committed low byte `v0` and the high byte `(V − v0)·2^{−8}` (see `graph::range`; both
+/// bytes in `[0, 2^8)` force `V = v0 + 2^8·v1 ∈ [0, 2^16)`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ZkSplit {
+    /// The checked column ([`ZkColumn::Plain`] or [`ZkColumn::Diff`]).
+    pub whole: ZkColumn,
+    /// Entries of `V` and of the low byte.
+    pub len: usize,
 }
 
 /// One zero-knowledge lookup: a public table and its columns.
@@ -80,7 +99,7 @@ pub struct ZkLookup {
 }
 
 /// A ReLU `z = max(y, 0)` proved without a function table: `z` and `z − y` range-checked into
-/// `[0, 2^16)` and the zero-check `z·(z − y) = 0` (together: `z = 0 ≤ −y` or `z = y ≥ 0`, as
+/// `[0, 2^16)` (`[0, 2^8)` in byte mode when the domain allows) and the zero-check `z·(z − y) = 0` (together: `z = 0 ≤ −y` or `z = y ≥ 0`, as
 /// the field has no zero divisors and the ranges cannot wrap).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReluCheck {
@@ -117,14 +136,26 @@ fn relu_checks(graph: &QGraph, plan: &Plan) -> Result<Vec<ReluCheck>, ProofError
     Ok(out)
 }
 
+/// The table a ReLU column with values in `[0, bound]` uses: the plan's range table when they
+/// fit, else the 16-bit table.
+fn relu_table(plan: &Plan, bound: i64) -> TableSpec {
+    if bound < 1i64 << plan.range_bits {
+        lk::range_table_bits(plan.range_bits)
+    } else {
+        lk::range_table()
+    }
+}
+
 /// The zero-knowledge lookups: the plain proof's, with each [`ReluCheck`]'s function lookup
-/// replaced by two range lookups (`z` and `z − y`).
+/// replaced by two range lookups (`z` and `z − y`), and — in byte mode (`plan.range_bits` =
+/// [`BYTE_BITS`]) — every single-column check in the 16-bit table split into two byte lookups
+/// (low byte, then high byte, at the check's place). Returns the lookups and the splits.
 fn zk_lookups(
     graph: &QGraph,
     plan: &Plan,
     relus: &[ReluCheck],
-) -> Result<Vec<ZkLookup>, ProofError> {
-    let mut out = Vec::new();
+) -> Result<(Vec<ZkLookup>, Vec<ZkSplit>), ProofError> {
+    let mut checks = Vec::new();
     for l in lk::lookups(graph, plan)? {
         let relu = match l.columns.get(1) {
             Some(Column::Shifted { node, .. }) => relus.iter().find(|r| r.node == *node),
@@ -132,16 +163,21 @@ fn zk_lookups(
         };
         match relu {
             Some(r) => {
-                out.push(ZkLookup {
-                    table: lk::range_table(),
+                // Honest values: `z ∈ [0, lo + 2^k − 1]`, `z − y ∈ [0, −lo]`; padding 0.
+                let f = plan.functions.iter().find(|f| f.node == r.node);
+                let (z_max, d_max) = f.map_or((i64::MAX, i64::MAX), |f| {
+                    ((f.lo + (1i64 << f.log_size) - 1).max(0), (-f.lo).max(0))
+                });
+                checks.push(ZkLookup {
+                    table: relu_table(plan, z_max),
                     columns: vec![ZkColumn::Plain(Column::Shifted {
                         node: r.node,
                         pad: 0,
                     })],
                     len: l.len,
                 });
-                out.push(ZkLookup {
-                    table: lk::range_table(),
+                checks.push(ZkLookup {
+                    table: relu_table(plan, d_max),
                     columns: vec![ZkColumn::Diff {
                         z: r.node,
                         y: r.input,
@@ -149,14 +185,39 @@ fn zk_lookups(
                     len: l.len,
                 });
             }
-            None => out.push(ZkLookup {
+            None => checks.push(ZkLookup {
                 table: l.table,
                 columns: l.columns.into_iter().map(ZkColumn::Plain).collect(),
                 len: l.len,
             }),
         }
     }
-    Ok(out)
+    let wide = lk::range_table();
+    let mut out = Vec::with_capacity(checks.len());
+    let mut splits = Vec::new();
+    for mut l in checks {
+        if plan.range_bits < RANGE_BITS && l.table == wide && l.columns.len() == 1 {
+            let s = splits.len();
+            let byte = lk::range_table_bits(BYTE_BITS);
+            out.push(ZkLookup {
+                table: byte.clone(),
+                columns: vec![ZkColumn::Low(s)],
+                len: l.len,
+            });
+            out.push(ZkLookup {
+                table: byte,
+                columns: vec![ZkColumn::High(s)],
+                len: l.len,
+            });
+            splits.push(ZkSplit {
+                whole: l.columns.remove(0),
+                len: l.len,
+            });
+        } else {
+            out.push(l);
+        }
+    }
+    Ok((out, splits))
 }
 
 /// A table of the first (phase-1) hiding commitment.
@@ -170,6 +231,8 @@ pub enum Table1 {
     Mask(usize),
     /// The blinded multiplicities of distinct lookup table `j`.
     Multiplicity(usize),
+    /// `[v0 ; R]` of the low byte of split check `s` (byte mode).
+    LowByte(usize),
     /// The packed Libra mask of sumcheck slot `k`.
     Libra(usize),
 }
@@ -185,6 +248,8 @@ pub struct ZkPlan {
     pub batched: Vec<bool>,
     pub sumchecks: Vec<SumcheckSlot>,
     pub lookups: Vec<ZkLookup>,
+    /// The 16-bit checks made as two byte lookups (byte mode; empty otherwise).
+    pub splits: Vec<ZkSplit>,
     /// The ReLUs proved by range checks and a zero-check.
     pub relus: Vec<ReluCheck>,
     pub shapes: Vec<InstanceShape>,
@@ -352,9 +417,51 @@ fn extra_slot(graph: &QGraph, id: usize) -> Option<(SumcheckSlot, Vec<usize>)> {
 
 impl ZkPlan {
     /// Derives the plan; refuses (naming node and op) what zero-knowledge mode cannot prove.
+    ///
+    /// The range width is chosen from the key alone (so both sides agree): byte mode
+    /// ([`BYTE_BITS`]) when its estimated cost ([`ZkPlan::cost`]) is smaller than the 16-bit
+    /// table's, else [`RANGE_BITS`]. Byte mode trades the 16-bit table's fixed cost (its
+    /// blinded multiplicities and its three blinded helper limbs, `8·2^16` committed elements)
+    /// for a committed low byte and a second looked-up column per checked column, so it wins
+    /// on models with few range-checked entries (MLPs) and loses on large CNNs.
     pub fn new(vk: &VerifyingKey) -> Result<Self, ProofError> {
+        let wide = Self::with_range(vk, RANGE_BITS)?;
+        // A key byte mode cannot plan keeps the 16-bit plan.
+        let Ok(byte) = Self::with_range(vk, BYTE_BITS) else {
+            return Ok(wide);
+        };
+        Ok(if byte.cost(&vk.graph) < wide.cost(&vk.graph) {
+            byte
+        } else {
+            wide
+        })
+    }
+
+    /// The estimated proving cost, in committed base-field entries: the stacked sizes of the
+    /// two hiding commitments (each table rounded up to a power of two of at least 16 entries,
+    /// the sum rounded up to a power of two). Their encoding, hashing and openings dominate the
+    /// zero-knowledge prover.
+    pub fn cost(&self, graph: &QGraph) -> usize {
+        let stacked = |lens: &mut dyn Iterator<Item = usize>| -> usize {
+            lens.map(|l| l.next_power_of_two().max(16))
+                .sum::<usize>()
+                .next_power_of_two()
+        };
+        let first = stacked(&mut self.table_lens(graph).into_iter());
+        let second = self.lookup_layout.as_ref().map_or(0, |layout| {
+            stacked(
+                &mut super::common::helper_tables(layout)
+                    .into_iter()
+                    .map(|t| t.1),
+            )
+        });
+        first + second
+    }
+
+    /// Derives the plan with range width `bits` ([`RANGE_BITS`] or [`BYTE_BITS`]).
+    pub fn with_range(vk: &VerifyingKey, bits: u32) -> Result<Self, ProofError> {
         let graph = &vk.graph;
-        let plan = Plan::new_with_range(graph, vk.input_visibility, RANGE_BITS)?;
+        let plan = Plan::new_with_range(graph, vk.input_visibility, bits)?;
         let n = graph.nodes.len();
         let mut kinds = vec![Kind::None; n];
         for (id, node) in graph.nodes.iter().enumerate() {
@@ -480,7 +587,7 @@ impl ZkPlan {
         }
 
         let relus = relus_early;
-        let lookups = zk_lookups(graph, &plan, &relus)?;
+        let (lookups, splits) = zk_lookups(graph, &plan, &relus)?;
         let shapes: Vec<InstanceShape> = lookups
             .iter()
             .map(|l| InstanceShape {
@@ -516,6 +623,7 @@ impl ZkPlan {
                 .map(Table1::Mask),
         );
         tables.extend((0..num_mults).map(Table1::Multiplicity));
+        tables.extend((0..splits.len()).map(Table1::LowByte));
         tables.extend((0..sumchecks.len()).map(Table1::Libra));
         if vk.input_visibility == Visibility::Public && graph.inputs.is_empty() {
             return Err(ProofError::Statement("a graph without inputs".into()));
@@ -527,6 +635,7 @@ impl ZkPlan {
             batched,
             sumchecks,
             lookups,
+            splits,
             relus,
             shapes,
             lookup_layout,
@@ -558,6 +667,7 @@ impl ZkPlan {
                         .expect("multiplicity tables exist only with lookups");
                     2usize << layout.table_vars(j)
                 }
+                Table1::LowByte(s) => 2 * self.splits[s].len,
                 Table1::Libra(k) => {
                     let s = &self.sumchecks[k];
                     super::masks::packed_len(s.vars, s.degree)

@@ -27,6 +27,10 @@ pub struct ZkProof {
     pub lookup_mask_rows: Vec<Vec<EF>>,
     /// `z'` at each ReLU difference column's claim point (lookup claim order).
     pub relu_diffs: Vec<EF>,
+    /// Byte mode: the low byte `v0'` at each high-byte column's claim point (lookup claim
+    /// order; empty with the 16-bit range table).
+    #[serde(default)]
+    pub low_bytes: Vec<EF>,
     /// Per ReLU proved by range checks: its zero-check `z·(z − y) = 0` and the Libra-mask rows.
     pub relus: Vec<(RelationProof, MaskRows)>,
     /// Per requantization (node order): `Y'(c, r)` and the limbs' `L'_i(c, r)`.

@@ -7,8 +7,7 @@ use lucid_core::sumcheck::zk_relation::{
     BlindedClaim, ZkRelation, prove_blinded_batch, prove_relation,
 };
 use lucid_core::transcript::Transcript;
-use lucid_lookup::zk::{ZkWitness, blind_column, prove_phase2};
-use lucid_lookup::{LookupInstance, multiplicities};
+use lucid_lookup::zk::prove_phase2;
 use lucid_model::int_eval::{self, Witness};
 use lucid_model::quant::{QGraph, QOp};
 use lucid_model::tensor::{Tensor, Value};
@@ -16,20 +15,19 @@ use lucid_pcs::OpeningProof;
 use p3_field::PrimeCharacteristicRing;
 use rand::CryptoRng;
 
+use super::columns::{Cheat, Sources, column_messages, lookup_witness};
 use super::common::{
-    Settle, add_step, free_map, helper_tables, is_free, libra_claims, limb_table, pow2, relu_shape,
+    Settle, add_step, free_map, helper_tables, is_free, libra_claims, limb_table, relu_shape,
     requant_step, route, route_operands, settle_lookup_claims, start_transcript,
 };
 use super::layers::{self as zl, Flow, Private};
 use super::maps::node_map;
 use super::masks::{blinded_eval, pack, row_values};
-use super::plan::{Kind, Table1, ZkColumn, ZkPlan, node_vars};
+use super::plan::{Kind, Table1, ZkPlan, node_vars};
 use super::proof::{ZkLayerProof, ZkNodeProof, ZkProof};
 use super::witness::{derive_masks, remainder_limbs};
 use crate::error::ProofError;
-use crate::graph::lookups::{self as lk, Column};
-use crate::graph::plan::{RANGE_BITS, Role, Visibility};
-use crate::graph::statement::real_mask;
+use crate::graph::plan::{Role, Visibility};
 use crate::graph::weights::WeightsData;
 use crate::key::ProverKey;
 use crate::layers::matmul::bind_middle;
@@ -58,7 +56,8 @@ fn pcs(what: &'static str) -> impl Fn(lucid_pcs::PcsError) -> ProofError {
 /// # Transcript
 /// As [`super::verify`]: the statement ([`super::common::start_transcript`]); the first
 /// commitment; the lookup argument (`lucid_lookup::zk`: `α`, `β`, the helper commitment, the
-/// group sumchecks, `zk/relu-diffs`); per range-checked ReLU `sample_ext_vec(b"zk/relu-tau")`
+/// group sumchecks, `zk/relu-diffs`, in byte mode `zk/low-bytes`); per range-checked ReLU
+/// `sample_ext_vec(b"zk/relu-tau")`
 /// and its zero-check (`zk-relation/…`); per requantization (node order)
 /// `sample_ext_vec(b"zk/requant-point")`
 /// (`c ‖ r`) and the linear step's `zk-linear/inputs`; per output
@@ -106,7 +105,35 @@ pub fn prove_witness_with<R: CryptoRng + ?Sized>(
     weights: Option<WeightsData>,
     rng: &mut R,
 ) -> Result<ZkProof, ProofError> {
-    prove_core(pk, witness, weights, true, rng)
+    prove_core(pk, witness, weights, true, &Cheat::default(), rng)
+}
+
+/// [`prove_witness`] with a cheating prover's changes to its lookup witness ([`Cheat`]). For
+/// soundness tests only: the verifier must reject every proof it makes with a change.
+#[doc(hidden)]
+pub fn prove_witness_cheating<R: CryptoRng + ?Sized>(
+    pk: &ProverKey,
+    witness: &Witness,
+    cheat: &Cheat,
+    rng: &mut R,
+) -> Result<ZkProof, ProofError> {
+    prove_core(pk, witness, None, true, cheat, rng)
+}
+
+/// [`prove_witness`] with the range width forced to `bits` instead of the plan's choice (for
+/// measurements of both widths on one key; verify with [`super::verifier::verify_with_range`]).
+#[doc(hidden)]
+pub fn prove_witness_with_range<R: CryptoRng + ?Sized>(
+    pk: &ProverKey,
+    witness: &Witness,
+    bits: u32,
+    rng: &mut R,
+) -> Result<ZkProof, ProofError> {
+    let cheat = Cheat {
+        range_bits: Some(bits),
+        ..Cheat::default()
+    };
+    prove_core(pk, witness, None, true, &cheat, rng)
 }
 
 /// [`prove_witness_with`] without the prover's own check of an opening made from given weights
@@ -120,7 +147,7 @@ pub fn prove_witness_unchecked<R: CryptoRng + ?Sized>(
     weights: Option<WeightsData>,
     rng: &mut R,
 ) -> Result<ZkProof, ProofError> {
-    prove_core(pk, witness, weights, false, rng)
+    prove_core(pk, witness, weights, false, &Cheat::default(), rng)
 }
 
 fn prove_core<R: CryptoRng + ?Sized>(
@@ -128,11 +155,15 @@ fn prove_core<R: CryptoRng + ?Sized>(
     witness: &Witness,
     weights: Option<WeightsData>,
     check_stored: bool,
+    cheat: &Cheat,
     rng: &mut R,
 ) -> Result<ZkProof, ProofError> {
     let graph = &pk.graph;
     let vk = &pk.vk;
-    let zp = ZkPlan::new(vk)?;
+    let zp = match cheat.range_bits {
+        Some(bits) => ZkPlan::with_range(vk, bits)?,
+        None => ZkPlan::new(vk)?,
+    };
     let scheme = vk.params.scheme();
     let tensors = &witness.tensors;
     if tensors.len() != graph.nodes.len() {
@@ -153,7 +184,8 @@ fn prove_core<R: CryptoRng + ?Sized>(
             reason: format!("tensor shape differs from the node's {:?}", n.shape),
         });
     }
-    let limbs = remainder_limbs(graph, &zp, tensors)?;
+    let mut limbs = remainder_limbs(graph, &zp, tensors)?;
+    cheat.apply_to_limbs(zp.plan.range_bits, &mut limbs);
     let padded: Vec<PaddedTensor> = graph
         .nodes
         .iter()
@@ -181,73 +213,14 @@ fn prove_core<R: CryptoRng + ?Sized>(
         .map(|o| tensors[o.node].clone())
         .collect();
 
-    // Phase 1: lookup columns (affine images of the blinded tensors) and multiplicities.
-    let zk_witness = if let Some(layout) = &zp.lookup_layout {
-        let selector = |n: usize| real_mask(&padded[n].shape);
-        let mut instances = Vec::with_capacity(zp.lookups.len());
-        let mut blinded_cols = Vec::with_capacity(zp.lookups.len());
-        for l in &zp.lookups {
-            let mut cols = Vec::new();
-            let mut blinded = Vec::new();
-            for zc in &l.columns {
-                let (values, half): (Vec<F>, Vec<F>) = match zc {
-                    ZkColumn::Diff { z, y } => {
-                        let (vz, vy) = (&padded[*z].evals, &padded[*y].evals);
-                        let (mz, my) = (mask(*z)?, mask(*y)?);
-                        (
-                            vz.iter().zip(vy).map(|(&a, &b)| a - b).collect(),
-                            mz.iter().zip(my).map(|(&a, &b)| a - b).collect(),
-                        )
-                    }
-                    ZkColumn::Plain(c) => {
-                        let values = lk::column_values(
-                            c,
-                            l.len,
-                            |n| &padded[n].evals,
-                            selector,
-                            |n, i| &limbs[&(n, i)].evals,
-                        );
-                        let half: Vec<F> = match c {
-                            Column::Limb { node, limb, width } => {
-                                let s = pow2(RANGE_BITS - width);
-                                limb_masks[&(*node, *limb)].iter().map(|&v| v * s).collect()
-                            }
-                            Column::AboveLo { node, .. } | Column::Shifted { node, .. } => {
-                                mask(*node)?.to_vec()
-                            }
-                            Column::BelowHi { node, .. } => {
-                                mask(*node)?.iter().map(|&v| -v).collect()
-                            }
-                        };
-                        (values, half)
-                    }
-                };
-                if half.len() != values.len() {
-                    return Err(internal("a lookup column and its mask differ in length"));
-                }
-                blinded.push([values.as_slice(), half.as_slice()].concat());
-                cols.push(values);
-            }
-            instances.push(LookupInstance {
-                table: l.table.clone(),
-                columns: cols,
-            });
-            blinded_cols.push(blinded);
-        }
-        let mults = multiplicities(&instances)?;
-        let blinded_mults: Vec<Vec<F>> = mults
-            .iter()
-            .enumerate()
-            .map(|(j, m)| blind_column(m, layout.table_vars(j), rng))
-            .collect();
-        Some(ZkWitness::from_blinded(
-            &zp.shapes,
-            blinded_cols,
-            blinded_mults,
-        )?)
-    } else {
-        None
+    // Phase 1: lookup columns (affine images of the blinded tables) and multiplicities.
+    let src = Sources {
+        padded: &padded,
+        limbs: &limbs,
+        masks: &masks,
+        limb_masks: &limb_masks,
     };
+    let (zk_witness, lows) = lookup_witness(&zp, &src, cheat, rng)?;
 
     let libra: Vec<ZkMask> = zp
         .sumchecks
@@ -265,6 +238,10 @@ fn prove_core<R: CryptoRng + ?Sized>(
                 .and_then(|w| w.table(lucid_lookup::zk::ZkTableId::Multiplicity { table: j }))
                 .ok_or_else(|| internal("a missing multiplicity table"))?
                 .to_vec(),
+            Table1::LowByte(k) => {
+                let low = lows.get(k).ok_or_else(|| internal("a missing low byte"))?;
+                [low.values.as_slice(), &low.mask].concat()
+            }
             Table1::Libra(k) => pack(&libra[k]),
         });
     }
@@ -282,6 +259,7 @@ fn prove_core<R: CryptoRng + ?Sized>(
 
     // Lookups: phase 2 (helper commitment) and the group sumchecks.
     let mut relu_diffs = Vec::new();
+    let mut low_bytes = Vec::new();
     let (helper_commitment, data2, lookup_proof, lookup_mask_rows) =
         match (&zk_witness, &zp.lookup_layout) {
             (Some(zw), Some(layout)) => {
@@ -317,31 +295,20 @@ fn prove_core<R: CryptoRng + ?Sized>(
                         Ok(row_values(m, &point))
                     })
                     .collect::<Result<_, ProofError>>()?;
-                let mut diffs = Vec::new();
-                for c in &claims {
-                    if let lucid_lookup::zk::ZkTableId::Column { instance, column } = c.table
-                        && let Some(ZkColumn::Diff { z, .. }) =
-                            zp.lookups.get(instance).and_then(|l| l.columns.get(column))
-                    {
-                        diffs.push(blinded_eval(
-                            &padded[*z].evals,
-                            mask(*z)?,
-                            c.point[0],
-                            &c.point[1..],
-                        ));
-                    }
-                }
+                let (diffs, low_evals) = column_messages(&zp, &src, &lows, &claims)?;
                 settle_lookup_claims(
                     &zp,
                     graph,
                     claims,
                     &rows,
                     &diffs,
+                    &low_evals,
                     &mut on_node,
                     &mut settle,
                     &mut t,
                 )?;
                 relu_diffs = diffs;
+                low_bytes = low_evals;
                 (Some(c2), Some(d2), Some(proof), rows)
             }
             _ => (None, None, None, Vec::new()),
@@ -389,7 +356,7 @@ fn prove_core<R: CryptoRng + ?Sized>(
                 &r,
             ));
         }
-        let step = requant_step(graph, id, *m);
+        let step = requant_step(graph, id, *m, zp.plan.range_bits);
         let x_claim = step.apply(c, r.clone(), &evals, &mut t).map_err(internal)?;
         route(
             &zp,
@@ -621,6 +588,7 @@ fn prove_core<R: CryptoRng + ?Sized>(
         lookups: lookup_proof,
         lookup_mask_rows,
         relu_diffs,
+        low_bytes,
         relus,
         requant,
         layers: layer_proofs,
@@ -694,6 +662,20 @@ fn check_budget(graph: &QGraph, zp: &ZkPlan, settle: &Settle) -> Result<(), Proo
         let (node, blinded) = match *t {
             Table1::Blinded(n) | Table1::Limb(n, _) => (n, true),
             Table1::Mask(n) => (n, false),
+            Table1::LowByte(s) => {
+                let len = zp.splits.get(s).map_or(0, |s| s.len);
+                let q = settle.first.iter().filter(|c| c.table == ti).count();
+                if 3 * q >= len {
+                    return Err(ProofError::Unsupported {
+                        node: format!("low byte {s}"),
+                        op: "range check".into(),
+                        reason: format!(
+                            "its mask of {len} entries cannot hide {q} revealed evaluations in zero-knowledge mode"
+                        ),
+                    });
+                }
+                continue;
+            }
             _ => continue,
         };
         let mut points: Vec<&Vec<EF>> = settle

@@ -92,7 +92,8 @@ fn check_lens(what: &str, got: &[u64], expected: &[usize]) -> Result<(), ProofEr
 ///
 /// # Transcript
 /// As the prover ([`super`]): the statement, the first commitment, the lookup argument (phase 2,
-/// the helper commitment, the group sumchecks, `zk/relu-diffs`), per range-checked ReLU
+/// the helper commitment, the group sumchecks, `zk/relu-diffs`, in byte mode `zk/low-bytes`),
+/// per range-checked ReLU
 /// `sample_ext_vec(b"zk/relu-tau")` and its zero-check, per requantization
 /// `sample_ext_vec(b"zk/requant-point")` and its linear step, per output
 /// `sample_ext_vec(b"zk/output-point")`, the layer reductions in reverse node order, then the
@@ -112,8 +113,27 @@ pub fn verify_with_claims(
     proof: &ZkProof,
     public_inputs: Option<&[Tensor<i64>]>,
 ) -> Result<(Vec<Tensor<i64>>, Settle), ProofError> {
+    verify_with_plan(vk, ZkPlan::new(vk)?, proof, public_inputs)
+}
+
+/// [`verify`] with the range width forced to `bits` instead of the plan's choice (for
+/// measurements of both widths on one key; see [`super::prove_witness_with_range`]).
+#[doc(hidden)]
+pub fn verify_with_range(
+    vk: &VerifyingKey,
+    bits: u32,
+    proof: &ZkProof,
+) -> Result<Vec<Tensor<i64>>, ProofError> {
+    verify_with_plan(vk, ZkPlan::with_range(vk, bits)?, proof, None).map(|(outputs, _)| outputs)
+}
+
+fn verify_with_plan(
+    vk: &VerifyingKey,
+    zp: ZkPlan,
+    proof: &ZkProof,
+    public_inputs: Option<&[Tensor<i64>]>,
+) -> Result<(Vec<Tensor<i64>>, Settle), ProofError> {
     let graph = &vk.graph;
-    let zp = ZkPlan::new(vk)?;
     let scheme = vk.params.scheme();
     check_statement(vk, proof, public_inputs)?;
     if !proof.commitment.is_hiding() {
@@ -147,6 +167,7 @@ pub fn verify_with_claims(
                 claims,
                 &proof.lookup_mask_rows,
                 &proof.relu_diffs,
+                &proof.low_bytes,
                 &mut on_node,
                 &mut settle,
                 &mut t,
@@ -155,6 +176,7 @@ pub fn verify_with_claims(
         (None, None, None) => {
             if !proof.lookup_mask_rows.is_empty()
                 || !proof.relu_diffs.is_empty()
+                || !proof.low_bytes.is_empty()
                 || proof.helper_opening.is_some()
             {
                 return Err(malformed("lookup data in a proof without lookups"));
@@ -211,7 +233,7 @@ pub fn verify_with_claims(
         }
         let p = t.sample_ext_vec(b"zk/requant-point", node_vars(graph, id) + 1);
         let (c, r) = (p[0], p[1..].to_vec());
-        let x_claim = requant_step(graph, id, *m)
+        let x_claim = requant_step(graph, id, *m, zp.plan.range_bits)
             .apply(c, r.clone(), evals, &mut t)
             .map_err(|e| rejected(graph.nodes[id].name.clone(), e))?;
         route(

@@ -1,4 +1,5 @@
-//! The zero-knowledge prover's private tables: the remainder limbs of the requantizations and
+//! The zero-knowledge prover's private tables: the remainder limbs of the requantizations (of
+//! the plan's range width, 16 or 8 bits) and
 //! every tensor's mask `R_T` — fresh and uniform where the plan commits it, derived where a
 //! linear relation defines it (so that the relation also holds on the masks), zero for a public
 //! input, and the weight itself for a weight (`W' = [W ; W]`, see [`super`]).
@@ -17,7 +18,7 @@ use super::common::pow2;
 use super::maps::{ZkScale, is_index_map, node_map};
 use super::plan::{Kind, ZkPlan, node_vars};
 use crate::error::ProofError;
-use crate::graph::plan::{RANGE_BITS, Role};
+use crate::graph::plan::Role;
 use crate::graph::statement::padded_with;
 use crate::layout::{Broadcast, PaddedShape, PaddedTensor, for_each_index};
 
@@ -106,13 +107,12 @@ pub(crate) fn remainder_limbs(
             rems.push(r as i64);
         }
         let off = rounding.offset(s) as i64;
+        let bits = zp.plan.range_bits;
+        let low = (1i64 << bits) - 1;
         for l in 0..*limbs {
-            let sh = RANGE_BITS * l as u32;
-            let limb: Vec<i64> = rems.iter().map(|&r| (r >> sh) & 0xFFFF).collect();
-            out.insert(
-                (id, l),
-                padded_with(&node.shape, &limb, (off >> sh) & 0xFFFF),
-            );
+            let sh = bits * l as u32;
+            let limb: Vec<i64> = rems.iter().map(|&r| (r >> sh) & low).collect();
+            out.insert((id, l), padded_with(&node.shape, &limb, (off >> sh) & low));
         }
     }
     Ok(out)
@@ -156,7 +156,7 @@ pub(crate) fn derive_masks<R: Rng + ?Sized>(
                     let mut terms: Vec<(F, Vec<F>)> = vec![(-pow2(shift as u32), ry.clone())];
                     for l in 1..*limbs {
                         let rl = random_table(len, rng);
-                        terms.push((-pow2(RANGE_BITS * l as u32), rl.clone()));
+                        terms.push((-pow2(zp.plan.range_bits * l as u32), rl.clone()));
                         limb_masks.insert((id, l), rl);
                     }
                     let mut refs: Vec<(F, &[F])> = vec![(F::ONE, rx.as_slice())];
