@@ -3,7 +3,8 @@
 //! yet, and zero knowledge (no unmasked evaluation of a private tensor in the proof; revealed
 //! elements indistinguishable for two private inputs with the same output).
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+mod zk_common;
+use zk_common::{all_numbers, at, chi_square, first_limb, numeric_paths, rand_vec, rng, verifies};
 
 use lucid_core::field::{EF, F};
 use lucid_core::mle::eval_mle_base;
@@ -15,23 +16,8 @@ use lucid_proof::zk::{self, ZkProof};
 use lucid_proof::{
     ProofParams, ProverKey, VerifyingKey, Visibility, WeightsData, compile, compile_with_weights,
 };
-use p3_field::{BasedVectorSpace, PrimeCharacteristicRing, PrimeField64};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
+use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use serde_json::Value as Json;
-
-/// Deterministic pseudo-random values in `[−scale, scale]` (xorshift).
-fn rand_vec(n: usize, seed: u64, scale: f32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32 * scale
-        })
-        .collect()
-}
 
 fn value(shape: &[usize], data: Vec<f32>) -> Value {
     Tensor::new(shape.to_vec(), data).expect("shape").into()
@@ -105,17 +91,6 @@ fn small(vis: Visibility) -> ProverKey {
     compiled_with(&mlp(&[32, 16, 16], 7, 16), 32, vis, config)
 }
 
-fn rng(seed: u64) -> StdRng {
-    StdRng::seed_from_u64(seed)
-}
-
-fn verifies(vk: &VerifyingKey, proof: &ZkProof, what: &str) -> bool {
-    match catch_unwind(AssertUnwindSafe(|| zk::verify(vk, proof, None))) {
-        Ok(r) => r.is_ok(),
-        Err(_) => panic!("verifier panicked on {what}"),
-    }
-}
-
 #[test]
 fn zk_proof_of_a_digits_shaped_mlp_verifies() {
     let pk = digits_shaped(Visibility::Private);
@@ -165,35 +140,6 @@ fn zk_rejects_another_key() {
     let (proof, _) = zk::prove(&pk, &input(32, 5), &mut rng(4)).expect("prove");
     assert!(verifies(&pk.vk, &proof, "honest"));
     assert!(!verifies(&other.vk, &proof, "other key"));
-}
-
-fn numeric_paths(v: &Json, path: &mut Vec<Json>, out: &mut Vec<Vec<Json>>) {
-    match v {
-        Json::Number(_) => out.push(path.clone()),
-        Json::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                path.push(Json::from(i));
-                numeric_paths(item, path, out);
-                path.pop();
-            }
-        }
-        Json::Object(map) => {
-            for (k, item) in map {
-                path.push(Json::from(k.clone()));
-                numeric_paths(item, path, out);
-                path.pop();
-            }
-        }
-        _ => {}
-    }
-}
-
-fn at<'a>(v: &'a mut Json, path: &[Json]) -> &'a mut Json {
-    path.iter().fold(v, |v, s| match s {
-        Json::String(k) => &mut v[k.as_str()],
-        Json::Number(i) => &mut v[i.as_u64().expect("index") as usize],
-        _ => unreachable!("paths hold keys and indices"),
-    })
 }
 
 #[test]
@@ -342,19 +288,6 @@ fn zk_refuses_unsupported_operators_and_tiny_tensors() {
 
 // ----- zero knowledge -----
 
-fn all_numbers(v: &Json, out: &mut Vec<u64>) {
-    match v {
-        Json::Number(n) => out.extend(n.as_u64()),
-        Json::Array(items) => items.iter().for_each(|i| all_numbers(i, out)),
-        Json::Object(map) => map.values().for_each(|i| all_numbers(i, out)),
-        _ => {}
-    }
-}
-
-fn first_limb(e: EF) -> u64 {
-    <EF as BasedVectorSpace<F>>::as_basis_coefficients_slice(&e)[0].as_canonical_u64()
-}
-
 #[test]
 fn zk_proof_reveals_no_unmasked_private_evaluation() {
     let pk = small(Visibility::Private);
@@ -431,23 +364,6 @@ fn zk_proof_reveals_no_unmasked_private_evaluation() {
         );
         assert_eq!(eval_mle_base(&padded.evals, &claim.point), claim.value);
     }
-}
-
-/// Chi-square statistic of a 2 × k contingency table.
-fn chi_square(a: &[u64], b: &[u64]) -> f64 {
-    let (na, nb) = (a.iter().sum::<u64>() as f64, b.iter().sum::<u64>() as f64);
-    let mut chi = 0.0;
-    for (&x, &y) in a.iter().zip(b) {
-        let col = (x + y) as f64;
-        if col == 0.0 {
-            continue;
-        }
-        for (obs, n) in [(x as f64, na), (y as f64, nb)] {
-            let exp = col * n / (na + nb);
-            chi += (obs - exp).powi(2) / exp;
-        }
-    }
-    chi
 }
 
 const BINS: usize = 8;

@@ -3,6 +3,9 @@
 //! prover's out-of-range low byte or remainder limb is rejected, and no unmasked evaluation of a
 //! private table (low bytes included) appears in the proof.
 
+mod zk_common;
+use zk_common::{all_numbers, first_limb, rand_vec, rng};
+
 use lucid_core::field::{EF, F, from_i64};
 use lucid_core::mle::eval_mle_base;
 use lucid_model::int_eval;
@@ -13,22 +16,8 @@ use lucid_proof::graph::lookups::Column;
 use lucid_proof::zk::plan::{Table1, ZkColumn};
 use lucid_proof::zk::{self, Cheat, ZkProof};
 use lucid_proof::{ProofParams, ProverKey, Visibility, compile};
-use p3_field::{BasedVectorSpace, PrimeCharacteristicRing, PrimeField64};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
+use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use serde_json::Value as Json;
-
-fn rand_vec(n: usize, seed: u64, scale: f32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32 * scale
-        })
-        .collect()
-}
 
 fn value(shape: &[usize], data: Vec<f32>) -> Value {
     Tensor::new(shape.to_vec(), data).expect("shape").into()
@@ -76,10 +65,6 @@ fn wide_activations() -> ProverKey {
         .collect();
     let q = quantize_with_inputs(&g, &calib, &QuantConfig::default()).expect("quantize");
     compile(q, Visibility::Private, ProofParams::default()).expect("compile")
-}
-
-fn rng(seed: u64) -> StdRng {
-    StdRng::seed_from_u64(seed)
 }
 
 fn verifies(pk: &ProverKey, proof: &ZkProof) -> bool {
@@ -166,19 +151,6 @@ fn zk_byte_mode_rejects_an_out_of_range_limb() {
     let proof =
         zk::prove_witness_cheating(&pk, &witness, &cheat, &mut rng(4)).expect("a cheating proof");
     assert!(!verifies(&pk, &proof), "an out-of-range limb verified");
-}
-
-fn all_numbers(v: &Json, out: &mut Vec<u64>) {
-    match v {
-        Json::Number(n) => out.extend(n.as_u64()),
-        Json::Array(items) => items.iter().for_each(|i| all_numbers(i, out)),
-        Json::Object(map) => map.values().for_each(|i| all_numbers(i, out)),
-        _ => {}
-    }
-}
-
-fn first_limb(e: EF) -> u64 {
-    <EF as BasedVectorSpace<F>>::as_basis_coefficients_slice(&e)[0].as_canonical_u64()
 }
 
 /// The honest values of a split check's whole column, for the columns this model has.

@@ -4,33 +4,21 @@
 //! values in the witness, no unmasked private evaluation in the proof, and refusal (naming the
 //! node) of what stays unsupported.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+mod zk_common;
+use zk_common::{all_numbers, at, chi_square, first_limb, numeric_paths, rand_vec, rng, verifies};
+
 use std::sync::OnceLock;
 
-use lucid_core::field::{EF, F, from_i64};
+use lucid_core::field::{EF, from_i64};
 use lucid_core::mle::eval_mle_base;
 use lucid_model::int_eval::Witness;
 use lucid_model::ir::{BinaryOp, ConvSpec, DType, Graph, NodeId, Op, PoolSpec, UnaryFn};
 use lucid_model::quant::{QOp, QuantConfig, quantize_with_inputs};
 use lucid_model::tensor::{Tensor, Value};
 use lucid_proof::zk::{self, ZkLayerProof, ZkProof};
-use lucid_proof::{ProofParams, ProverKey, VerifyingKey, Visibility, compile};
-use p3_field::{BasedVectorSpace, PrimeCharacteristicRing, PrimeField64};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
+use lucid_proof::{ProofParams, ProverKey, Visibility, compile};
+use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use serde_json::Value as Json;
-
-fn rand_vec(n: usize, seed: u64, scale: f32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32 * scale
-        })
-        .collect()
-}
 
 fn value(shape: &[usize], seed: u64, scale: f32) -> Value {
     let n = shape.iter().product();
@@ -130,10 +118,6 @@ fn input(seed: u64) -> Vec<Value> {
     vec![value(&INPUT, seed, 0.9)]
 }
 
-fn rng(seed: u64) -> StdRng {
-    StdRng::seed_from_u64(seed)
-}
-
 struct Fixture {
     pk: ProverKey,
     proof: ZkProof,
@@ -148,13 +132,6 @@ fn fixture() -> &'static Fixture {
         let (proof, witness) = zk::prove(&pk, &input(7), &mut rng(1)).expect("prove");
         Fixture { pk, proof, witness }
     })
-}
-
-fn verifies(vk: &VerifyingKey, proof: &ZkProof, what: &str) -> bool {
-    match catch_unwind(AssertUnwindSafe(|| zk::verify(vk, proof, None))) {
-        Ok(r) => r.is_ok(),
-        Err(_) => panic!("verifier panicked on {what}"),
-    }
 }
 
 fn node(pk: &ProverKey, pred: impl Fn(&QOp) -> bool) -> usize {
@@ -223,35 +200,6 @@ fn zk_proof_of_a_small_cnn_verifies() {
 }
 
 // ----- tampering -----
-
-fn numeric_paths(v: &Json, path: &mut Vec<Json>, out: &mut Vec<Vec<Json>>) {
-    match v {
-        Json::Number(_) => out.push(path.clone()),
-        Json::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                path.push(Json::from(i));
-                numeric_paths(item, path, out);
-                path.pop();
-            }
-        }
-        Json::Object(map) => {
-            for (k, item) in map {
-                path.push(Json::from(k.clone()));
-                numeric_paths(item, path, out);
-                path.pop();
-            }
-        }
-        _ => {}
-    }
-}
-
-fn at<'a>(v: &'a mut Json, path: &[Json]) -> &'a mut Json {
-    path.iter().fold(v, |v, s| match s {
-        Json::String(k) => &mut v[k.as_str()],
-        Json::Number(i) => &mut v[i.as_u64().expect("index") as usize],
-        _ => unreachable!("paths hold keys and indices"),
-    })
-}
 
 /// The field a leaf belongs to: `Variant.field[.subfield]` for the new layer proofs.
 fn new_field(path: &[Json]) -> Option<String> {
@@ -407,19 +355,6 @@ fn zk_cnn_rejects_a_wrong_pooled_value() {
 }
 
 // ----- zero knowledge -----
-
-fn all_numbers(v: &Json, out: &mut Vec<u64>) {
-    match v {
-        Json::Number(n) => out.extend(n.as_u64()),
-        Json::Array(items) => items.iter().for_each(|i| all_numbers(i, out)),
-        Json::Object(map) => map.values().for_each(|i| all_numbers(i, out)),
-        _ => {}
-    }
-}
-
-fn first_limb(e: EF) -> u64 {
-    <EF as BasedVectorSpace<F>>::as_basis_coefficients_slice(&e)[0].as_canonical_u64()
-}
 
 #[test]
 fn zk_cnn_proof_reveals_no_unmasked_private_evaluation() {
@@ -625,22 +560,6 @@ fn zk_proves_pads_slices_and_upsampling() {
 }
 
 // ----- indistinguishability -----
-
-fn chi_square(a: &[u64], b: &[u64]) -> f64 {
-    let (na, nb) = (a.iter().sum::<u64>() as f64, b.iter().sum::<u64>() as f64);
-    let mut chi = 0.0;
-    for (&x, &y) in a.iter().zip(b) {
-        let col = (x + y) as f64;
-        if col == 0.0 {
-            continue;
-        }
-        for (obs, n) in [(x as f64, na), (y as f64, nb)] {
-            let exp = col * n / (na + nb);
-            chi += (obs - exp).powi(2) / exp;
-        }
-    }
-    chi
-}
 
 const BINS: usize = 8;
 /// 7 degrees of freedom at p ≈ 10^-5 (seeds are fixed: the test is deterministic).
