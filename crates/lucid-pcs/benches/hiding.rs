@@ -77,9 +77,15 @@ fn main() {
         "| log2 n | tables | claims | mode | commit ms | open ms | commit+open ms | verify ms | proof KiB | bits (per term) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
-    for log_n in [16usize, 20].into_iter().filter(|&l| l <= max) {
+    // Two random claims per table (opened as they are), then 64 per table (the hiding mode
+    // batches them into `n + 1` claims first).
+    let cases = [16usize, 20]
+        .into_iter()
+        .filter(|&l| l <= max)
+        .flat_map(|l| [(l, 2usize), (l, 64)]);
+    for (log_n, per_table) in cases {
         let mut rng = SmallRng::seed_from_u64(log_n as u64);
-        // One large table plus two smaller ones, two random claims on each.
+        // One large table plus two smaller ones.
         let lens = [1usize << (log_n - 1), 1 << (log_n - 2), 1 << (log_n - 3)];
         let tables: Vec<Vec<F>> = lens
             .iter()
@@ -88,7 +94,7 @@ fn main() {
         let mut claims = Vec::new();
         for (t, table) in tables.iter().enumerate() {
             let vars = table.len().trailing_zeros() as usize;
-            for _ in 0..2 {
+            for _ in 0..per_table {
                 let point: Vec<EF> = (0..vars).map(|_| rng.random::<EF>()).collect();
                 let value = mle(table, &point);
                 claims.push(EvalClaim {

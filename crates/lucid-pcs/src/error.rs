@@ -108,6 +108,23 @@ pub enum PcsError {
         /// Evaluations in the proof.
         got: usize,
     },
+    /// A hiding proof carries a claim batch where none is due, or lacks one that is.
+    #[error("hiding proof: claim batch {}", if *expected { "missing" } else { "not expected" })]
+    BatchPresence {
+        /// Whether the claims had to be batched.
+        expected: bool,
+    },
+    /// A claim batch carries another number of mask rows than the stack has variables.
+    #[error("hiding proof: claim batch carries {got} mask rows, expected {expected}")]
+    BatchRowCount {
+        /// Variables of the stack.
+        expected: usize,
+        /// Rows in the proof.
+        got: usize,
+    },
+    /// The claim-batching sumcheck was rejected.
+    #[error("hiding proof: claim batch rejected: {0}")]
+    BatchRejected(String),
     /// HVZK-WHIR could not derive a configuration.
     #[error("HVZK-WHIR configuration: {0}")]
     HidingConfig(#[from] ZkConfigError),

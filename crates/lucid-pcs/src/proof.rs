@@ -2,14 +2,15 @@
 //! claims, the opening proof (serde-serializable), and the prover's retained data.
 
 use lucid_core::field::{EF, F};
+use lucid_core::sumcheck::zk::ZkMask;
 use lucid_core::transcript::{StatementTranscript, Transcript};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
-use p3_whir::{HidingWhirProverData, WhirProof, ZkWhirProof};
+use p3_whir::{HidingWhirProverData, WhirProof};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PcsError;
-use crate::hiding::{HidingLayout, HidingPcs};
+use crate::hiding::{HidingLayout, HidingPcs, HidingProof};
 use crate::params::{Layout, Mmcs, Whir};
 
 /// The Merkle cap of the stacked codeword (one 4-element Poseidon2 root).
@@ -126,8 +127,9 @@ pub struct OpeningProof {
 pub(crate) enum ProofBody {
     /// Plain (non-hiding) WHIR over the stacked tables.
     Plain(WhirProof<F, EF, Mmcs>),
-    /// Hiding HVZK-WHIR over the stacked tables (see [`crate::hiding`]).
-    Hiding(ZkWhirProof<F, EF, Mmcs>),
+    /// Hiding HVZK-WHIR over the stacked tables, after an optional claim batch (see
+    /// [`crate::hiding`]).
+    Hiding(HidingProof),
 }
 
 impl core::fmt::Debug for OpeningProof {
@@ -140,8 +142,9 @@ impl core::fmt::Debug for OpeningProof {
                 .finish_non_exhaustive(),
             ProofBody::Hiding(z) => f
                 .debug_struct("OpeningProof::Hiding")
-                .field("rounds", &z.rounds.len())
-                .field("evals", &z.evals.len())
+                .field("batched", &z.batch.is_some())
+                .field("rounds", &z.whir.rounds.len())
+                .field("evals", &z.whir.evals.len())
                 .finish_non_exhaustive(),
         }
     }
@@ -168,11 +171,13 @@ pub(crate) enum ProverMode {
         layout: Layout,
         merkle: MerkleData,
     },
-    /// HVZK-WHIR: the instance (with its prover randomness), the stacking, the masked data.
+    /// HVZK-WHIR: the instance (with its prover randomness), the stacking, the masked data,
+    /// and the committed mask of the claim-batching sumcheck.
     Hiding {
         pcs: std::sync::Arc<HidingPcs>,
         layout: std::sync::Arc<HidingLayout>,
         data: std::sync::Arc<HidingWhirProverData<F, EF, Mmcs>>,
+        mask: std::sync::Arc<ZkMask>,
     },
 }
 

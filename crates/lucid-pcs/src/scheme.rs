@@ -269,12 +269,18 @@ impl CommitmentScheme {
                 layout,
                 merkle,
             } => (whir, layout, merkle),
-            ProverMode::Hiding { pcs, layout, data } => {
+            ProverMode::Hiding {
+                pcs,
+                layout,
+                data,
+                mask,
+            } => {
                 return crate::hiding::open(
                     self,
                     &pcs,
                     &layout,
                     data,
+                    &mask,
                     &commitment,
                     claims,
                     transcript,

@@ -33,7 +33,10 @@ use crate::graph::plan::{Plan, Role, Visibility};
 ///
 /// 3: the plain proof gains `clamps` (ReLU and `max`/`min` with a constant proved by range
 /// checks and a zero-check instead of a function table, `graph::clamp`).
-pub const FORMAT_VERSION: u16 = 4;
+///
+/// 5: hiding openings (zero-knowledge proofs) batch many claims with a zero-knowledge sumcheck
+/// before HVZK-WHIR, and hiding stacks hold two internal tables (`lucid_pcs::hiding`).
+pub const FORMAT_VERSION: u16 = 5;
 
 /// How much the plain witness commitment raises `log2(1/rate)` over
 /// [`ProofParams::starting_log_inv_rate`] (rate 1/4 by default): it costs twice the hashing of

@@ -40,6 +40,7 @@ pub mod proof;
 pub mod prover;
 pub mod verifier;
 pub mod zk;
+pub mod zk_pack;
 pub mod zk_relation;
 
 use p3_field::PrimeCharacteristicRing;

@@ -63,7 +63,7 @@ fn shape(proof: &OpeningProof) -> (Vec<String>, usize, usize) {
     let json = serde_json::to_value(proof).expect("serialize");
     let (mut leaves, mut arrays) = (Vec::new(), Vec::new());
     walk(&json, &mut Vec::new(), &mut leaves, &mut arrays);
-    let body = &json["body"]["Hiding"];
+    let body = &json["body"]["Hiding"]["whir"];
     let len = |v: &Value| v.as_array().map_or(0, Vec::len);
     (
         representatives(leaves).into_keys().collect(),
@@ -132,9 +132,105 @@ fn hiding_prover_refuses_a_wrong_claimed_value() {
     ));
 }
 
+/// Whether the proof batched its claims before HVZK-WHIR.
+fn batched(f: &Fixture) -> bool {
+    format!("{:?}", f.proof).contains("batched: true")
+}
+
+/// Enough claims on these tables to be batched (more than the stack's variables + 5).
+fn prove_batched(seed: u64) -> Fixture {
+    let f = prove_hiding(&[1 << 10, 300, 20, 7], 8, seed);
+    assert!(batched(&f), "{} claims were not batched", f.claims.len());
+    f
+}
+
+#[test]
+fn hiding_many_claims_are_batched_and_verify() {
+    let f = prove_batched(20);
+    f.verify().expect("honest batched proof verifies");
+    assert!(!batched(&prove_hiding(&[200, 30, 7], 2, 4)));
+}
+
+#[test]
+fn hiding_batch_must_be_present_exactly_when_due() {
+    let f = prove_batched(21);
+    let mut json = serde_json::to_value(&f.proof).expect("serialize");
+    json["body"]["Hiding"]["batch"] = Value::Null;
+    let proof: OpeningProof = serde_json::from_value(json).expect("parse");
+    assert!(matches!(
+        f.verify_with(&f.commitment, &f.claims, &proof),
+        Err(PcsError::BatchPresence { expected: true })
+    ));
+    // A batch on an opening of few claims.
+    let few = prove_hiding(&[1 << 10, 300, 20, 7], 1, 22);
+    assert!(!batched(&few));
+    let mut json = serde_json::to_value(&few.proof).expect("serialize");
+    json["body"]["Hiding"]["batch"] =
+        serde_json::to_value(&f.proof).expect("serialize")["body"]["Hiding"]["batch"].clone();
+    let proof: OpeningProof = serde_json::from_value(json).expect("parse");
+    assert!(matches!(
+        few.verify_with(&few.commitment, &few.claims, &proof),
+        Err(PcsError::BatchPresence { expected: false })
+    ));
+}
+
+#[test]
+fn hiding_batch_rejects_a_wrong_row_count_and_a_wrong_evaluation() {
+    let f = prove_batched(23);
+    let mut json = serde_json::to_value(&f.proof).expect("serialize");
+    json["body"]["Hiding"]["batch"]["mask_rows"]
+        .as_array_mut()
+        .expect("rows")
+        .pop();
+    let proof: OpeningProof = serde_json::from_value(json).expect("parse");
+    assert!(matches!(
+        f.verify_with(&f.commitment, &f.claims, &proof),
+        Err(PcsError::BatchRowCount { .. })
+    ));
+    let mut json = serde_json::to_value(&f.proof).expect("serialize");
+    let leaf = &mut json["body"]["Hiding"]["batch"]["stacked_eval"]["value"][0];
+    *leaf = Value::from(leaf.as_u64().expect("u64") ^ 1);
+    let proof: OpeningProof = serde_json::from_value(json).expect("parse");
+    assert!(matches!(
+        f.verify_with(&f.commitment, &f.claims, &proof),
+        Err(PcsError::BatchRejected(_))
+    ));
+}
+
+#[test]
+fn hiding_claims_may_not_name_the_internal_tables() {
+    let mut rng = SmallRng::seed_from_u64(24);
+    let tables = random_tables(&mut rng, &[64, 5]);
+    let scheme = CommitmentScheme::new(test_params());
+    let (commitment, data) = scheme
+        .commit_hiding(tables, &mut StdRng::seed_from_u64(24))
+        .expect("commit");
+    for table in [2, 3] {
+        let claims = vec![EvalClaim {
+            table,
+            point: vec![EF::ZERO; 4],
+            value: EF::ZERO,
+        }];
+        let mut t = transcript();
+        commitment.observe(&mut t);
+        assert!(matches!(
+            scheme.open(data.clone(), &claims, &mut t),
+            Err(PcsError::NoSuchTable { table: t, .. }) if t == table
+        ));
+    }
+}
+
 #[test]
 fn hiding_changed_claims_are_rejected() {
-    let f = prove_hiding(&[200, 30, 7], 2, 4);
+    changed_claims_are_rejected(&prove_hiding(&[200, 30, 7], 2, 4));
+}
+
+#[test]
+fn hiding_batched_changed_claims_are_rejected() {
+    changed_claims_are_rejected(&prove_batched(25));
+}
+
+fn changed_claims_are_rejected(f: &Fixture) {
     f.verify().expect("honest");
     for i in 0..f.claims.len() {
         let mut claims = f.claims.clone();
@@ -154,7 +250,7 @@ fn hiding_changed_claims_are_rejected() {
             .is_err()
     );
     let mut other_table = f.claims.clone();
-    other_table[0].table = (other_table[0].table + 1) % 3;
+    other_table[0].table = (other_table[0].table + 1) % f.commitment.num_tables();
     assert!(
         f.verify_with(&f.commitment, &other_table, &f.proof)
             .is_err()
@@ -197,7 +293,15 @@ fn hiding_changed_commitment_is_rejected() {
 
 #[test]
 fn hiding_every_proof_field_is_bound() {
-    let f = prove_hiding(&[1 << 10, 300, 20], 2, 7);
+    every_proof_field_is_bound(&prove_hiding(&[1 << 10, 300, 20], 2, 7));
+}
+
+#[test]
+fn hiding_batched_every_proof_field_is_bound() {
+    every_proof_field_is_bound(&prove_batched(26));
+}
+
+fn every_proof_field_is_bound(f: &Fixture) {
     f.verify().expect("honest proof verifies");
     let json = serde_json::to_value(&f.proof).expect("serialize");
     let (mut leaves, mut arrays) = (Vec::new(), Vec::new());
@@ -213,7 +317,7 @@ fn hiding_every_proof_field_is_bound() {
                 .expect("numeric leaves are u64");
             for y in [x ^ 1, if x > 0 { x - 1 } else { 1 }] {
                 *at(&mut mutated, path) = Value::from(y);
-                parsed += usize::from(check_rejected(&f, mutated.clone(), class));
+                parsed += usize::from(check_rejected(f, mutated.clone(), class));
             }
         }
     }
@@ -235,7 +339,7 @@ fn hiding_every_proof_field_is_bound() {
             for variant in variants.into_iter().filter(|v| *v != original) {
                 let mut mutated = json.clone();
                 *at(&mut mutated, &path) = variant;
-                check_rejected(&f, mutated, &format!("resize {class}"));
+                check_rejected(f, mutated, &format!("resize {class}"));
             }
         }
     }
@@ -274,12 +378,21 @@ fn hiding_data_opens_once() {
 /// root and (almost) every proof element.
 #[test]
 fn hiding_proofs_reveal_only_the_claims() {
+    reveal_only_the_claims(&[5, 300, 777], false);
+}
+
+#[test]
+fn hiding_batched_proofs_reveal_only_the_claims() {
+    let claimed: Vec<usize> = (0..30).map(|i| 7 + 33 * i).collect();
+    reveal_only_the_claims(&claimed, true);
+}
+
+fn reveal_only_the_claims(claimed: &[usize], batch: bool) {
     let mut rng = SmallRng::seed_from_u64(9);
     let len = 1 << 10;
     let a: Vec<F> = (0..len).map(|_| rng.random::<F>()).collect();
-    let claimed = [5usize, 300, 777];
     let mut b: Vec<F> = (0..len).map(|_| rng.random::<F>()).collect();
-    for &i in &claimed {
+    for &i in claimed {
         b[i] = a[i];
     }
     let vars = 10;
@@ -301,6 +414,7 @@ fn hiding_proofs_reveal_only_the_claims() {
     let fb = prove_tables(vec![b.clone()], claims, 102);
     for f in [&fa, &fa2, &fb] {
         f.verify().expect("verifies");
+        assert_eq!(batched(f), batch);
     }
     // Same public shape whichever table was committed.
     let (sa, sb) = (shape(&fa.proof), shape(&fb.proof));

@@ -14,6 +14,15 @@
 //! (each oracle needs `M + t ≤ H`: message rows plus randomness rows within the codeword), so
 //! very small batches are stacked into a larger polynomial.
 //!
+//! Every hiding stack also holds two internal tables after the caller's: `MASK`, the packed
+//! Libra mask of the claim-batching sumcheck, and `BLIND`, a few uniform entries that keep the
+//! batched evaluation uniform (see [`batch`]). No caller claim may name them.
+//!
+//! # Claim batching
+//!
+//! An opening with more than `n + 5` claims first reduces them to `n + 1` claims with a
+//! zero-knowledge sumcheck ([`batch`]): HVZK-WHIR's prover pays per claim for the whole stack.
+//!
 //! # What an opening reveals, and why
 //!
 //! Only the claimed evaluations. The verifier sees the Merkle roots, the claims, and an
@@ -48,18 +57,25 @@
 //! target plus `log2` of the number of mask oracles, and re-derives the terminal query count
 //! against the randomized final code. See [`CommitmentScheme::security_hiding`].
 
+mod batch;
+
 use std::sync::Arc;
 
 use lucid_core::field::{EF, F};
 use lucid_core::mle::eval_mle_base;
+use lucid_core::sumcheck::zk::ZkMask;
+use lucid_core::sumcheck::zk_pack::{pack_into, packed_len};
 use lucid_core::transcript::{Challenger, Transcript, new_challenger};
 use p3_commit::MultilinearPcs;
 use p3_field::PrimeCharacteristicRing;
 use p3_multilinear_util::point::Point;
 use p3_multilinear_util::poly::Poly;
-use p3_whir::{HidingWhirPcs, HidingWhirProverData, ZkConfigError, ZkParameters, ZkWhirConfig};
+use p3_whir::{
+    HidingWhirPcs, HidingWhirProverData, ZkConfigError, ZkParameters, ZkWhirConfig, ZkWhirProof,
+};
 use rand::rngs::StdRng;
-use rand::{CryptoRng, SeedableRng};
+use rand::{CryptoRng, RngExt, SeedableRng};
+use serde::{Deserialize, Serialize};
 
 use crate::error::PcsError;
 use crate::params::{Dft, MAX_VARIABLES, Mmcs, PcsParams, SecurityReport, report, table_variables};
@@ -67,6 +83,8 @@ use crate::proof::{
     Commitment, EvalClaim, OpeningProof, ProofBody, ProverData, ProverMode, check_commitment,
 };
 use crate::scheme::{CommitmentScheme, bind_claims};
+
+pub(crate) use batch::ClaimBatch;
 
 /// The HVZK-WHIR instance (prover randomness: a `StdRng` seeded from the caller's generator).
 pub(crate) type HidingPcs = HidingWhirPcs<EF, F, Dft, Mmcs, Challenger, StdRng>;
@@ -82,18 +100,49 @@ const ZK_PARAMS: ZkParameters = ZkParameters {
     mask_log_inv_rate: 5,
 };
 
+/// Rows the internal `MASK` table is packed for: a mask of up to this many variables (every
+/// stack, since stacks have at most [`MAX_VARIABLES`] variables).
+const MASK_ROWS: usize = MAX_VARIABLES;
+
+/// Entries of the internal `BLIND` table.
+const BLIND_LEN: usize = 16;
+
+/// Variables of the two internal tables, `MASK` then `BLIND`.
+fn internal_table_vars() -> [usize; 2] {
+    [
+        table_variables(packed_len(MASK_ROWS, batch::DEGREE)),
+        table_variables(BLIND_LEN),
+    ]
+}
+
 /// Where each table sits in the stacked polynomial.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct HidingLayout {
     /// Variables of the stacked polynomial.
     pub num_variables: usize,
-    /// Variables of each table (its length rounded up to a power of two).
+    /// Variables of each table (its length rounded up to a power of two): the caller's tables,
+    /// then `MASK` and `BLIND`.
     pub table_vars: Vec<usize>,
     /// First stacked index of each table (a multiple of its padded size).
     pub offsets: Vec<usize>,
 }
 
 impl HidingLayout {
+    /// Number of the caller's tables.
+    fn user_tables(&self) -> usize {
+        self.table_vars.len() - 2
+    }
+
+    /// Index of the internal `MASK` table.
+    fn mask_table(&self) -> usize {
+        self.table_vars.len() - 2
+    }
+
+    /// Index of the internal `BLIND` table.
+    fn blind_table(&self) -> usize {
+        self.table_vars.len() - 1
+    }
+
     /// The claim's point in the stacked frame: the slot's selector bits, then the point.
     fn lift(&self, table: usize, point: &[EF]) -> Point<EF> {
         let vars = self.table_vars[table];
@@ -107,13 +156,17 @@ impl HidingLayout {
     }
 }
 
-/// Places the tables (largest first, aligned slots) and derives the HVZK configuration.
+/// Places the caller's tables and the internal ones (largest first, aligned slots) and
+/// derives the HVZK configuration.
 ///
 /// Returns the layout, the configuration and the per-term target.
 fn plan(
-    table_vars: &[usize],
+    user_table_vars: &[usize],
     params: &PcsParams,
 ) -> Result<(HidingLayout, ZkConfig, usize), PcsError> {
+    let mut table_vars = user_table_vars.to_vec();
+    table_vars.extend(internal_table_vars());
+    let table_vars = table_vars.as_slice();
     let mut order: Vec<usize> = (0..table_vars.len()).collect();
     order.sort_by_key(|&t| std::cmp::Reverse(table_vars[t]));
     let mut offsets = vec![0usize; table_vars.len()];
@@ -184,19 +237,19 @@ fn public_pcs(config: ZkConfig, mmcs: &Mmcs) -> HidingPcs {
 
 /// Checks each claim's table and arity; returns the stacked points in the caller's order.
 fn lift_claims(layout: &HidingLayout, claims: &[EvalClaim]) -> Result<Vec<Point<EF>>, PcsError> {
-    let num_tables = layout.table_vars.len();
+    let num_tables = layout.user_tables();
     claims
         .iter()
         .enumerate()
         .map(|(i, claim)| {
-            let vars = *layout
-                .table_vars
-                .get(claim.table)
-                .ok_or(PcsError::NoSuchTable {
-                    claim: i,
-                    table: claim.table,
-                    num_tables,
-                })?;
+            let vars =
+                *layout.table_vars[..num_tables]
+                    .get(claim.table)
+                    .ok_or(PcsError::NoSuchTable {
+                        claim: i,
+                        table: claim.table,
+                        num_tables,
+                    })?;
             if claim.point.len() != vars {
                 return Err(PcsError::PointArity {
                     claim: i,
@@ -241,6 +294,15 @@ impl CommitmentScheme {
             stacked[offset..offset + values.len()].copy_from_slice(values);
         }
         drop(tables);
+        // The internal tables: the batching sumcheck's mask, and the blinding entries.
+        let mask = ZkMask::random(layout.num_variables, batch::DEGREE, &mut *rng);
+        let packed = pack_into(&mask, 1 << layout.table_vars[layout.mask_table()]);
+        let offset = layout.offsets[layout.mask_table()];
+        stacked[offset..offset + packed.len()].copy_from_slice(&packed);
+        let offset = layout.offsets[layout.blind_table()];
+        for entry in &mut stacked[offset..offset + BLIND_LEN] {
+            *entry = rng.random();
+        }
 
         let dft = Dft::new(1 << config.max_fft_size());
         let pcs = HidingPcs::new(config, dft, self.mmcs().clone(), StdRng::from_rng(rng));
@@ -259,6 +321,7 @@ impl CommitmentScheme {
                     pcs: Arc::new(pcs),
                     layout: Arc::new(layout),
                     data: Arc::new(data),
+                    mask: Arc::new(mask),
                 },
                 commitment,
             },
@@ -277,9 +340,19 @@ impl CommitmentScheme {
     ) -> Result<SecurityReport, PcsError> {
         let vars: Vec<usize> = table_lens.iter().map(|&l| table_variables(l)).collect();
         let (layout, config, per_term) = plan(&vars, self.params())?;
-        config.validate_initial_claims(num_claims)?;
-        report(config.inner(), per_term, layout.num_variables, num_claims)
+        let whir_claims = batch::whir_claims(num_claims, layout.num_variables);
+        config.validate_initial_claims(whir_claims)?;
+        report(config.inner(), per_term, layout.num_variables, whir_claims)
     }
+}
+
+/// A hiding opening: the claim batch (when the claims were batched) and the HVZK-WHIR proof.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct HidingProof {
+    /// The batching sumcheck, present exactly when [`batch::batches`] says so.
+    pub batch: Option<Box<ClaimBatch>>,
+    /// The HVZK-WHIR proof of the (batched or original) claims.
+    pub whir: ZkWhirProof<F, EF, Mmcs>,
 }
 
 /// Proves the claims on a hiding commitment (called by [`CommitmentScheme::open`]).
@@ -288,21 +361,26 @@ impl CommitmentScheme {
 ///
 /// 1. the claims, exactly as in the plain mode (`lucid-pcs/open`, `lucid-pcs/claims`,
 ///    then `lucid-pcs/point` and `lucid-pcs/value` per claim);
-/// 2. the Merkle root again (HVZK-WHIR's own binding), the stacked points and their
+/// 2. with more than `n + 5` claims, the batching of [`batch::prove`] (`lucid-pcs/batch`,
+///    `α`, the zero-knowledge sumcheck, `P(r)`, the mask rows): WHIR then opens its `n + 1`
+///    claims instead of the caller's;
+/// 3. the Merkle root again (HVZK-WHIR's own binding), the stacked points and their
 ///    evaluations (HVZK-WHIR's claim binding), then HVZK-WHIR's messages (mask roots, masked
 ///    sumcheck rounds, code-switching roots, padded out-of-domain answers, proof-of-work
 ///    witnesses, masked base case), driven on [`Transcript::challenger_mut`].
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn open(
     scheme: &CommitmentScheme,
     pcs: &HidingPcs,
     layout: &HidingLayout,
     data: Arc<HidingWhirProverData<F, EF, Mmcs>>,
+    mask: &ZkMask,
     commitment: &Commitment,
     claims: &[EvalClaim],
     transcript: &mut Transcript,
 ) -> Result<OpeningProof, PcsError> {
     let params = scheme.params();
-    let (expected, _, _) = plan(&layout.table_vars, params)?;
+    let (expected, _, _) = plan(&layout.table_vars[..layout.user_tables()], params)?;
     if &expected != layout
         || pcs.config.pow_bits != params.pow_bits
         || pcs.config.soundness_type != params.assumption
@@ -310,8 +388,16 @@ pub(crate) fn open(
     {
         return Err(PcsError::ParameterMismatch);
     }
+    let _span = tracing::info_span!(
+        "hiding open",
+        vars = layout.num_variables,
+        claims = claims.len()
+    )
+    .entered();
     let points = lift_claims(layout, claims)?;
-    pcs.config.validate_initial_claims(points.len())?;
+    let batched = batch::batches(claims.len(), layout.num_variables);
+    pcs.config
+        .validate_initial_claims(batch::whir_claims(claims.len(), layout.num_variables))?;
     let data = Arc::try_unwrap(data).map_err(|_| PcsError::HidingDataShared)?;
     // Each claim is checked on its table's slot only (the stacked point's selector bits pick
     // exactly that slot), not on the whole stacked polynomial: with hundreds of claims on a
@@ -328,11 +414,18 @@ pub(crate) fn open(
         }
     }
     bind_claims(claims, transcript);
+    let (batch, points) = if batched {
+        let _span = tracing::info_span!("hiding batch").entered();
+        let (batch, (points, _)) = batch::prove(layout, stacked, mask, claims, transcript);
+        (Some(Box::new(batch)), points)
+    } else {
+        (None, points)
+    };
     let challenger = transcript.challenger_mut();
     pcs.observe_commitment(&commitment.root, challenger);
-    let proof = pcs.open(data, points, challenger)?;
+    let whir = pcs.open(data, points, challenger)?;
     Ok(OpeningProof {
-        body: ProofBody::Hiding(proof),
+        body: ProofBody::Hiding(HidingProof { batch, whir }),
     })
 }
 
@@ -349,7 +442,7 @@ pub(crate) fn verify(
     transcript: &mut Transcript,
 ) -> Result<(), PcsError> {
     check_commitment(commitment)?;
-    let ProofBody::Hiding(proof) = &proof.body else {
+    let ProofBody::Hiding(hiding) = &proof.body else {
         return Err(PcsError::ModeMismatch {
             expected: "hiding",
             got: "plain",
@@ -360,21 +453,24 @@ pub(crate) fn verify(
         .collect();
     let (layout, config, _) = plan(&table_vars, scheme.params())?;
     let points = lift_claims(&layout, claims)?;
-    config.validate_initial_claims(points.len())?;
-    if proof.evals.len() != claims.len() {
+    let batched = batch::batches(claims.len(), layout.num_variables);
+    config.validate_initial_claims(batch::whir_claims(claims.len(), layout.num_variables))?;
+    bind_claims(claims, transcript);
+    let (points, values) = match (&hiding.batch, batched) {
+        (Some(b), true) => batch::verify(&layout, claims, &points, b, transcript)?,
+        (None, false) => (points, claims.iter().map(|c| c.value).collect()),
+        (_, expected) => return Err(PcsError::BatchPresence { expected }),
+    };
+    let proof = &hiding.whir;
+    if proof.evals.len() != values.len() {
         return Err(PcsError::HidingEvalCount {
-            expected: claims.len(),
+            expected: values.len(),
             got: proof.evals.len(),
         });
     }
-    if let Some(claim) = claims
-        .iter()
-        .zip(&proof.evals)
-        .position(|(c, &e)| c.value != e)
-    {
+    if let Some(claim) = values.iter().zip(&proof.evals).position(|(v, e)| v != e) {
         return Err(PcsError::HidingEvalMismatch { claim });
     }
-    bind_claims(claims, transcript);
     let pcs = public_pcs(config, scheme.mmcs());
     // The adapter's `verify` binds the root first, as `open` did explicitly.
     pcs.verify(&commitment.root, proof, transcript.challenger_mut(), points)?;
