@@ -114,6 +114,15 @@ pub enum PcsError {
         /// Whether the claims had to be batched.
         expected: bool,
     },
+    /// A hiding proof carries another number of stack openings than there are stacks with
+    /// claims.
+    #[error("hiding proof carries {got} stack openings, expected {expected}")]
+    HidingStackCount {
+        /// Stacks holding a claimed table.
+        expected: usize,
+        /// Openings in the proof.
+        got: usize,
+    },
     /// A claim batch carries another number of mask rows than the stack has variables.
     #[error("hiding proof: claim batch carries {got} mask rows, expected {expected}")]
     BatchRowCount {

@@ -2,15 +2,14 @@
 //! claims, the opening proof (serde-serializable), and the prover's retained data.
 
 use lucid_core::field::{EF, F};
-use lucid_core::sumcheck::zk::ZkMask;
 use lucid_core::transcript::{StatementTranscript, Transcript};
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
-use p3_whir::{HidingWhirProverData, WhirProof};
+use p3_whir::WhirProof;
 use serde::{Deserialize, Serialize};
 
 use crate::error::PcsError;
-use crate::hiding::{HidingLayout, HidingPcs, HidingProof};
+use crate::hiding::{HidingProof, HidingStack};
 use crate::params::{Layout, Mmcs, Whir};
 
 /// The Merkle cap of the stacked codeword (one 4-element Poseidon2 root).
@@ -26,6 +25,9 @@ pub(crate) type MerkleData = <Mmcs as p3_commit::Mmcs<F>>::ProverData<RowMajorMa
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Commitment {
     pub(crate) root: Root,
+    /// The roots of a hiding commitment's further stacks (empty otherwise; see
+    /// [`crate::hiding`]).
+    pub(crate) extra_roots: Vec<Root>,
     pub(crate) table_lens: Vec<u64>,
     /// Whether the commitment was made by `commit_hiding` (HVZK-WHIR) rather than `commit`.
     pub(crate) hiding: bool,
@@ -55,9 +57,19 @@ impl Commitment {
             .map(|&len| 64 - len.max(1).saturating_sub(1).leading_zeros() as usize)
     }
 
-    /// The Merkle root as field elements.
+    /// The Merkle roots as field elements (the first stack's, then any further stack's).
     pub fn root_elements(&self) -> Vec<F> {
-        self.root.roots().iter().flatten().copied().collect()
+        self.roots()
+            .into_iter()
+            .flat_map(|r| r.roots().iter().flatten().copied().collect::<Vec<_>>())
+            .collect()
+    }
+
+    /// Every stack's root, the first stack's first.
+    pub(crate) fn roots(&self) -> Vec<&Root> {
+        std::iter::once(&self.root)
+            .chain(&self.extra_roots)
+            .collect()
     }
 
     fn lens_as_field(&self) -> Vec<F> {
@@ -73,8 +85,8 @@ impl Commitment {
     /// # Transcript
     ///
     /// Base slices `lucid-pcs/lens` (two 32-bit limbs per table length), then
-    /// `lucid-pcs/root` (the Merkle root, 4 elements); a hiding commitment then adds the base
-    /// slice `lucid-pcs/hiding` (`[1]`). Both methods absorb the same sequence.
+    /// `lucid-pcs/root` (the Merkle roots, 4 elements per stack); a hiding commitment then adds
+    /// the base slice `lucid-pcs/hiding` (`[1]`). Both methods absorb the same sequence.
     pub fn observe_statement(&self, transcript: &mut StatementTranscript) {
         transcript.observe_base_slice(b"lucid-pcs/lens", &self.lens_as_field());
         transcript.observe_base_slice(b"lucid-pcs/root", &self.root_elements());
@@ -89,8 +101,8 @@ impl Commitment {
     /// # Transcript
     ///
     /// Base slices `lucid-pcs/lens` (two 32-bit limbs per table length), then
-    /// `lucid-pcs/root` (the Merkle root, 4 elements); a hiding commitment then adds the base
-    /// slice `lucid-pcs/hiding` (`[1]`). Both methods absorb the same sequence.
+    /// `lucid-pcs/root` (the Merkle roots, 4 elements per stack); a hiding commitment then adds
+    /// the base slice `lucid-pcs/hiding` (`[1]`). Both methods absorb the same sequence.
     pub fn observe(&self, transcript: &mut Transcript) {
         transcript.observe_base_slice(b"lucid-pcs/lens", &self.lens_as_field());
         transcript.observe_base_slice(b"lucid-pcs/root", &self.root_elements());
@@ -126,10 +138,10 @@ pub struct OpeningProof {
 #[derive(Clone, Serialize, Deserialize)]
 pub(crate) enum ProofBody {
     /// Plain (non-hiding) WHIR over the stacked tables.
-    Plain(WhirProof<F, EF, Mmcs>),
-    /// Hiding HVZK-WHIR over the stacked tables, after an optional claim batch (see
-    /// [`crate::hiding`]).
-    Hiding(HidingProof),
+    Plain(Box<WhirProof<F, EF, Mmcs>>),
+    /// Hiding HVZK-WHIR, one proof per stack holding a claimed table, each after an optional
+    /// claim batch (see [`crate::hiding`]).
+    Hiding(Vec<HidingProof>),
 }
 
 impl core::fmt::Debug for OpeningProof {
@@ -142,9 +154,15 @@ impl core::fmt::Debug for OpeningProof {
                 .finish_non_exhaustive(),
             ProofBody::Hiding(z) => f
                 .debug_struct("OpeningProof::Hiding")
-                .field("batched", &z.batch.is_some())
-                .field("rounds", &z.whir.rounds.len())
-                .field("evals", &z.whir.evals.len())
+                .field("stacks", &z.len())
+                .field(
+                    "batched",
+                    &z.iter().map(|s| s.batch.is_some()).collect::<Vec<_>>(),
+                )
+                .field(
+                    "evals",
+                    &z.iter().map(|s| s.whir.evals.len()).sum::<usize>(),
+                )
                 .finish_non_exhaustive(),
         }
     }
@@ -171,14 +189,9 @@ pub(crate) enum ProverMode {
         layout: Layout,
         merkle: MerkleData,
     },
-    /// HVZK-WHIR: the instance (with its prover randomness), the stacking, the masked data,
-    /// and the committed mask of the claim-batching sumcheck.
-    Hiding {
-        pcs: std::sync::Arc<HidingPcs>,
-        layout: std::sync::Arc<HidingLayout>,
-        data: std::sync::Arc<HidingWhirProverData<F, EF, Mmcs>>,
-        mask: std::sync::Arc<ZkMask>,
-    },
+    /// HVZK-WHIR: per stack, the instance (with its prover randomness), the plan, the masked
+    /// data, and the committed mask of the claim-batching sumcheck.
+    Hiding(Vec<HidingStack>),
 }
 
 impl ProverData {
@@ -198,11 +211,19 @@ impl core::fmt::Debug for ProverData {
 
 /// Checks what a verifier can check about a commitment before using it.
 pub(crate) fn check_commitment(commitment: &Commitment) -> Result<(), PcsError> {
-    let roots = commitment.root.roots().len();
-    if roots != 1 {
+    for root in commitment.roots() {
+        let caps = root.roots().len();
+        if caps != 1 {
+            return Err(PcsError::MalformedCommitment {
+                expected: 1,
+                got: caps,
+            });
+        }
+    }
+    if !commitment.hiding && !commitment.extra_roots.is_empty() {
         return Err(PcsError::MalformedCommitment {
             expected: 1,
-            got: roots,
+            got: 1 + commitment.extra_roots.len(),
         });
     }
     if commitment.table_lens.is_empty() {

@@ -156,6 +156,7 @@ impl CommitmentScheme {
         let (root, data) = whir.commit(witness, &mut new_challenger())?;
         let commitment = Commitment {
             root,
+            extra_roots: Vec::new(),
             table_lens,
             hiding: false,
         };
@@ -269,22 +270,8 @@ impl CommitmentScheme {
                 layout,
                 merkle,
             } => (whir, layout, merkle),
-            ProverMode::Hiding {
-                pcs,
-                layout,
-                data,
-                mask,
-            } => {
-                return crate::hiding::open(
-                    self,
-                    &pcs,
-                    &layout,
-                    data,
-                    &mask,
-                    &commitment,
-                    claims,
-                    transcript,
-                );
+            ProverMode::Hiding(stacks) => {
+                return crate::hiding::open(self, stacks, &commitment, claims, transcript);
             }
         };
         if whir.params().folding_factor.at_round(0) != self.params.first_folding()
@@ -333,7 +320,7 @@ impl CommitmentScheme {
             protocol.num_openings(),
         )?;
         Ok(OpeningProof {
-            body: ProofBody::Plain(proof),
+            body: ProofBody::Plain(Box::new(proof)),
         })
     }
 
@@ -371,7 +358,7 @@ impl CommitmentScheme {
             });
         };
         let pcs_proof = PcsProof {
-            whir: whir_proof.clone(),
+            whir: (**whir_proof).clone(),
             evals: schedule
                 .order
                 .iter()

@@ -2,9 +2,16 @@
 //! (Plonky3's `HidingWhirPcs`, ePrint 2026/391), and any number of evaluation claims on
 //! them proved by one hiding opening.
 //!
+//! # Stacks
+//!
+//! The tables go into one to three stacks, each its own HVZK-WHIR commitment (the commitment
+//! holds one root per stack): a single stack unless splitting the tables (largest first) saves
+//! at least `2^17` stacked entries, see [`layout`]. An opening proves, stack by stack, the
+//! claims on that stack's tables; a stack without claims is not opened.
+//!
 //! # Stacking
 //!
-//! The tables are placed, largest first, into one multilinear polynomial of `n` variables:
+//! The tables of a stack are placed, largest first, into one multilinear polynomial of `n` variables:
 //! a table of `2^k` (padded) entries occupies an aligned slot `[o, o + 2^k)`, so its entry `j`
 //! is stacked entry `o + j`. With `point[0]` the most significant bit, a claim
 //! `table(r) = v` is the claim `stacked(s ‖ r) = v`, where `s` are the `n − k` bits of
@@ -58,33 +65,34 @@
 //! against the randomized final code. See [`CommitmentScheme::security_hiding`].
 
 mod batch;
+mod layout;
 
 use std::sync::Arc;
 
 use lucid_core::field::{EF, F};
 use lucid_core::mle::eval_mle_base;
 use lucid_core::sumcheck::zk::ZkMask;
-use lucid_core::sumcheck::zk_pack::{pack_into, packed_len};
+use lucid_core::sumcheck::zk_pack::pack_into;
 use lucid_core::transcript::{Challenger, Transcript, new_challenger};
 use p3_commit::MultilinearPcs;
 use p3_field::PrimeCharacteristicRing;
 use p3_multilinear_util::point::Point;
 use p3_multilinear_util::poly::Poly;
-use p3_whir::{
-    HidingWhirPcs, HidingWhirProverData, ZkConfigError, ZkParameters, ZkWhirConfig, ZkWhirProof,
-};
+use p3_whir::{HidingWhirPcs, HidingWhirProverData, ZkParameters, ZkWhirConfig, ZkWhirProof};
 use rand::rngs::StdRng;
 use rand::{CryptoRng, RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PcsError;
-use crate::params::{Dft, MAX_VARIABLES, Mmcs, PcsParams, SecurityReport, report, table_variables};
+use crate::params::{Dft, Mmcs, SecurityReport, report, table_variables};
 use crate::proof::{
     Commitment, EvalClaim, OpeningProof, ProofBody, ProverData, ProverMode, check_commitment,
 };
 use crate::scheme::{CommitmentScheme, bind_claims};
 
 pub(crate) use batch::ClaimBatch;
+pub(crate) use layout::HidingLayout;
+use layout::{BLIND_LEN, MASK_ROWS, StackPlan, plan_stacks};
 
 /// The HVZK-WHIR instance (prover randomness: a `StdRng` seeded from the caller's generator).
 pub(crate) type HidingPcs = HidingWhirPcs<EF, F, Dft, Mmcs, Challenger, StdRng>;
@@ -100,171 +108,68 @@ const ZK_PARAMS: ZkParameters = ZkParameters {
     mask_log_inv_rate: 5,
 };
 
-/// Rows the internal `MASK` table is packed for: a mask of up to this many variables (every
-/// stack, since stacks have at most [`MAX_VARIABLES`] variables).
-const MASK_ROWS: usize = MAX_VARIABLES;
-
-/// Entries of the internal `BLIND` table.
-const BLIND_LEN: usize = 16;
-
-/// Variables of the two internal tables, `MASK` then `BLIND`.
-fn internal_table_vars() -> [usize; 2] {
-    [
-        table_variables(packed_len(MASK_ROWS, batch::DEGREE)),
-        table_variables(BLIND_LEN),
-    ]
-}
-
-/// Where each table sits in the stacked polynomial.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct HidingLayout {
-    /// Variables of the stacked polynomial.
-    pub num_variables: usize,
-    /// Variables of each table (its length rounded up to a power of two): the caller's tables,
-    /// then `MASK` and `BLIND`.
-    pub table_vars: Vec<usize>,
-    /// First stacked index of each table (a multiple of its padded size).
-    pub offsets: Vec<usize>,
-}
-
-impl HidingLayout {
-    /// Number of the caller's tables.
-    fn user_tables(&self) -> usize {
-        self.table_vars.len() - 2
-    }
-
-    /// Index of the internal `MASK` table.
-    fn mask_table(&self) -> usize {
-        self.table_vars.len() - 2
-    }
-
-    /// Index of the internal `BLIND` table.
-    fn blind_table(&self) -> usize {
-        self.table_vars.len() - 1
-    }
-
-    /// The claim's point in the stacked frame: the slot's selector bits, then the point.
-    fn lift(&self, table: usize, point: &[EF]) -> Point<EF> {
-        let vars = self.table_vars[table];
-        let slot = self.offsets[table] >> vars;
-        let selector_len = self.num_variables - vars;
-        let mut coords: Vec<EF> = (0..selector_len)
-            .map(|i| EF::from_bool((slot >> (selector_len - 1 - i)) & 1 == 1))
-            .collect();
-        coords.extend_from_slice(point);
-        Point::new(coords)
-    }
-}
-
-/// Places the caller's tables and the internal ones (largest first, aligned slots) and
-/// derives the HVZK configuration.
-///
-/// Returns the layout, the configuration and the per-term target.
-fn plan(
-    user_table_vars: &[usize],
-    params: &PcsParams,
-) -> Result<(HidingLayout, ZkConfig, usize), PcsError> {
-    let mut table_vars = user_table_vars.to_vec();
-    table_vars.extend(internal_table_vars());
-    let table_vars = table_vars.as_slice();
-    let mut order: Vec<usize> = (0..table_vars.len()).collect();
-    order.sort_by_key(|&t| std::cmp::Reverse(table_vars[t]));
-    let mut offsets = vec![0usize; table_vars.len()];
-    let mut next: u64 = 0;
-    for &t in &order {
-        let vars = table_vars[t];
-        if vars > MAX_VARIABLES {
-            return Err(PcsError::TooLarge {
-                num_variables: vars,
-                max: MAX_VARIABLES,
-            });
-        }
-        // Sizes are non-increasing, so `next` is always a multiple of this table's size.
-        offsets[t] = next as usize;
-        next = next.saturating_add(1u64 << vars);
-        if next > 1u64 << MAX_VARIABLES {
-            return Err(PcsError::TooLarge {
-                num_variables: MAX_VARIABLES + 1,
-                max: MAX_VARIABLES,
-            });
-        }
-    }
-    let min_vars = (64 - (next.max(2) - 1).leading_zeros() as usize).max(params.folding_factor);
-    let mut last_error = None;
-    // The hiding mode keeps WHIR's default round rates.
-    let plain = PcsParams {
-        round_rate_step: None,
-        first_folding_factor: None,
-        ..*params
-    };
-    for num_variables in min_vars..=MAX_VARIABLES {
-        let (_, per_term) = match plain.whir_config(num_variables) {
-            Ok(c) => c,
-            Err(e) => {
-                last_error = Some(e);
-                continue;
-            }
-        };
-        match ZkConfig::new(
-            num_variables,
-            params.protocol_parameters(None, per_term),
-            ZK_PARAMS,
-        ) {
-            Ok(config) => {
-                let layout = HidingLayout {
-                    num_variables,
-                    table_vars: table_vars.to_vec(),
-                    offsets,
-                };
-                return Ok((layout, config, per_term));
-            }
-            // Too small for the encoding randomness: stack into a larger polynomial.
-            Err(e @ ZkConfigError::RandomnessExceedsSlack { .. }) => last_error = Some(e.into()),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(last_error.unwrap_or(PcsError::TooLarge {
-        num_variables: min_vars,
-        max: MAX_VARIABLES,
-    }))
-}
-
 /// The verifier-side (or planning) instance: its generator is never drawn from.
 fn public_pcs(config: ZkConfig, mmcs: &Mmcs) -> HidingPcs {
     let dft = Dft::new(1 << config.max_fft_size());
     HidingPcs::new(config, dft, mmcs.clone(), StdRng::seed_from_u64(0))
 }
 
-/// Checks each claim's table and arity; returns the stacked points in the caller's order.
-fn lift_claims(layout: &HidingLayout, claims: &[EvalClaim]) -> Result<Vec<Point<EF>>, PcsError> {
-    let num_tables = layout.user_tables();
+/// The prover's data of one stack: the HVZK-WHIR instance (with its prover randomness), the
+/// plan, the masked data, and the committed mask of the claim-batching sumcheck.
+#[derive(Clone)]
+pub(crate) struct HidingStack {
+    pub pcs: Arc<HidingPcs>,
+    pub plan: Arc<StackPlan>,
+    pub data: Arc<HidingWhirProverData<F, EF, Mmcs>>,
+    pub mask: Arc<ZkMask>,
+}
+
+/// Checks each claim's table and arity against the caller's tables.
+fn check_claims(table_vars: &[usize], claims: &[EvalClaim]) -> Result<(), PcsError> {
+    let num_tables = table_vars.len();
+    for (i, claim) in claims.iter().enumerate() {
+        let vars = *table_vars.get(claim.table).ok_or(PcsError::NoSuchTable {
+            claim: i,
+            table: claim.table,
+            num_tables,
+        })?;
+        if claim.point.len() != vars {
+            return Err(PcsError::PointArity {
+                claim: i,
+                table: claim.table,
+                expected: vars,
+                got: claim.point.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The claims on `stack`, with local table indices, in the caller's order.
+fn stack_claims(stack: &StackPlan, claims: &[EvalClaim]) -> Vec<EvalClaim> {
     claims
         .iter()
-        .enumerate()
-        .map(|(i, claim)| {
-            let vars =
-                *layout.table_vars[..num_tables]
-                    .get(claim.table)
-                    .ok_or(PcsError::NoSuchTable {
-                        claim: i,
-                        table: claim.table,
-                        num_tables,
-                    })?;
-            if claim.point.len() != vars {
-                return Err(PcsError::PointArity {
-                    claim: i,
-                    table: claim.table,
-                    expected: vars,
-                    got: claim.point.len(),
-                });
-            }
-            Ok(layout.lift(claim.table, &claim.point))
+        .filter_map(|c| {
+            let local = stack.tables.iter().position(|&t| t == c.table)?;
+            Some(EvalClaim {
+                table: local,
+                point: c.point.clone(),
+                value: c.value,
+            })
         })
         .collect()
 }
 
+/// The stacked points of (checked, local) claims.
+fn lift_claims(layout: &HidingLayout, claims: &[EvalClaim]) -> Vec<Point<EF>> {
+    claims
+        .iter()
+        .map(|c| layout.lift(c.table, &c.point))
+        .collect()
+}
+
 impl CommitmentScheme {
-    /// Commits to `tables` (any lengths ≥ 1) with a hiding commitment: the root and every
+    /// Commits to `tables` (any lengths ≥ 1) with a hiding commitment: the roots and every
     /// later opening reveal nothing about the tables beyond the claimed evaluations (see
     /// [`crate::hiding`]).
     ///
@@ -286,49 +191,65 @@ impl CommitmentScheme {
         }
         let table_lens: Vec<u64> = tables.iter().map(|t| t.len() as u64).collect();
         let table_vars: Vec<usize> = tables.iter().map(|t| table_variables(t.len())).collect();
-        let (layout, config, _) = plan(&table_vars, self.params())?;
+        let plans = plan_stacks(&table_vars, self.params())?;
 
-        let mut stacked = vec![F::ZERO; 1 << layout.num_variables];
-        for (table, values) in tables.iter().enumerate() {
-            let offset = layout.offsets[table];
-            stacked[offset..offset + values.len()].copy_from_slice(values);
+        let mut roots = Vec::with_capacity(plans.len());
+        let mut stacks = Vec::with_capacity(plans.len());
+        for plan in plans {
+            let layout = &plan.layout;
+            let mut stacked = vec![F::ZERO; 1 << layout.num_variables];
+            for (local, &table) in plan.tables.iter().enumerate() {
+                let offset = layout.offsets[local];
+                stacked[offset..offset + tables[table].len()].copy_from_slice(&tables[table]);
+            }
+            // The internal tables: the batching sumcheck's mask, and the blinding entries.
+            let mask = ZkMask::random(layout.num_variables, batch::DEGREE, &mut *rng);
+            let packed = pack_into(&mask, 1 << layout.table_vars[layout.mask_table()]);
+            let offset = layout.offsets[layout.mask_table()];
+            stacked[offset..offset + packed.len()].copy_from_slice(&packed);
+            let offset = layout.offsets[layout.blind_table()];
+            for entry in &mut stacked[offset..offset + BLIND_LEN] {
+                *entry = rng.random();
+            }
+
+            let config = plan.config.clone();
+            let dft = Dft::new(1 << config.max_fft_size());
+            let pcs = HidingPcs::new(
+                config,
+                dft,
+                self.mmcs().clone(),
+                StdRng::from_rng(&mut *rng),
+            );
+            // The adapter binds the root into the challenger it is given; ours binds it
+            // through `Commitment::observe`, so a scratch challenger receives the binding.
+            let (root, data) = pcs.commit(Poly::new(stacked), &mut new_challenger())?;
+            roots.push(root);
+            stacks.push(HidingStack {
+                pcs: Arc::new(pcs),
+                plan: Arc::new(plan),
+                data: Arc::new(data),
+                mask: Arc::new(mask),
+            });
         }
         drop(tables);
-        // The internal tables: the batching sumcheck's mask, and the blinding entries.
-        let mask = ZkMask::random(layout.num_variables, batch::DEGREE, &mut *rng);
-        let packed = pack_into(&mask, 1 << layout.table_vars[layout.mask_table()]);
-        let offset = layout.offsets[layout.mask_table()];
-        stacked[offset..offset + packed.len()].copy_from_slice(&packed);
-        let offset = layout.offsets[layout.blind_table()];
-        for entry in &mut stacked[offset..offset + BLIND_LEN] {
-            *entry = rng.random();
-        }
-
-        let dft = Dft::new(1 << config.max_fft_size());
-        let pcs = HidingPcs::new(config, dft, self.mmcs().clone(), StdRng::from_rng(rng));
-        // The adapter binds the root into the challenger it is given; ours binds it through
-        // `Commitment::observe`, so a scratch challenger receives the adapter's binding.
-        let (root, data) = pcs.commit(Poly::new(stacked), &mut new_challenger())?;
+        let root = roots.remove(0);
         let commitment = Commitment {
             root,
+            extra_roots: roots,
             table_lens,
             hiding: true,
         };
         Ok((
             commitment.clone(),
             ProverData {
-                mode: ProverMode::Hiding {
-                    pcs: Arc::new(pcs),
-                    layout: Arc::new(layout),
-                    data: Arc::new(data),
-                    mask: Arc::new(mask),
-                },
+                mode: ProverMode::Hiding(stacks),
                 commitment,
             },
         ))
     }
 
-    /// Security of one hiding opening of `num_claims` claims on tables of the given lengths.
+    /// Security of one hiding opening of `num_claims` claims on tables of the given lengths:
+    /// the weakest of its stacks, as if every claim fell on it.
     ///
     /// `bits` is WHIR's composed bound for the shared round schedule (as in the plain mode);
     /// `per_term_bits` is the target every HVZK-WHIR error term is sized for (mask spot
@@ -339,14 +260,22 @@ impl CommitmentScheme {
         num_claims: usize,
     ) -> Result<SecurityReport, PcsError> {
         let vars: Vec<usize> = table_lens.iter().map(|&l| table_variables(l)).collect();
-        let (layout, config, per_term) = plan(&vars, self.params())?;
-        let whir_claims = batch::whir_claims(num_claims, layout.num_variables);
-        config.validate_initial_claims(whir_claims)?;
-        report(config.inner(), per_term, layout.num_variables, whir_claims)
+        let mut worst: Option<SecurityReport> = None;
+        for plan in plan_stacks(&vars, self.params())? {
+            let n = plan.layout.num_variables;
+            let whir_claims = batch::whir_claims(num_claims, n);
+            plan.config.validate_initial_claims(whir_claims)?;
+            let r = report(plan.config.inner(), plan.per_term, n, whir_claims)?;
+            if worst.is_none_or(|w| r.bits < w.bits) {
+                worst = Some(r);
+            }
+        }
+        worst.ok_or(PcsError::NoTables)
     }
 }
 
-/// A hiding opening: the claim batch (when the claims were batched) and the HVZK-WHIR proof.
+/// The hiding opening of one stack: the claim batch (when its claims were batched) and the
+/// HVZK-WHIR proof.
 #[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct HidingProof {
     /// The batching sumcheck, present exactly when [`batch::batches`] says so.
@@ -355,57 +284,67 @@ pub(crate) struct HidingProof {
     pub whir: ZkWhirProof<F, EF, Mmcs>,
 }
 
+/// Binds which stack the next messages are about.
+fn observe_stack(index: usize, transcript: &mut Transcript) {
+    transcript.observe_base_slice(b"lucid-pcs/stack", &[F::from_u64(index as u64)]);
+}
+
 /// Proves the claims on a hiding commitment (called by [`CommitmentScheme::open`]).
 ///
 /// # Transcript
 ///
 /// 1. the claims, exactly as in the plain mode (`lucid-pcs/open`, `lucid-pcs/claims`,
 ///    then `lucid-pcs/point` and `lucid-pcs/value` per claim);
-/// 2. with more than `n + 5` claims, the batching of [`batch::prove`] (`lucid-pcs/batch`,
-///    `α`, the zero-knowledge sumcheck, `P(r)`, the mask rows): WHIR then opens its `n + 1`
-///    claims instead of the caller's;
-/// 3. the Merkle root again (HVZK-WHIR's own binding), the stacked points and their
-///    evaluations (HVZK-WHIR's claim binding), then HVZK-WHIR's messages (mask roots, masked
-///    sumcheck rounds, code-switching roots, padded out-of-domain answers, proof-of-work
-///    witnesses, masked base case), driven on [`Transcript::challenger_mut`].
-#[allow(clippy::too_many_arguments)]
+/// 2. per stack holding at least one claimed table, in stack order: `lucid-pcs/stack` (its
+///    index); with more than `n + 5` claims on it, the batching of [`batch::prove`]
+///    (`lucid-pcs/batch`, `α`, the zero-knowledge sumcheck, `P(r)`, the mask rows), after
+///    which WHIR opens `n + 1` claims instead; then the stack's Merkle root again (HVZK-WHIR's
+///    own binding), the stacked points and their evaluations (HVZK-WHIR's claim binding), and
+///    HVZK-WHIR's messages (mask roots, masked sumcheck rounds, code-switching roots, padded
+///    out-of-domain answers, proof-of-work witnesses, masked base case), driven on
+///    [`Transcript::challenger_mut`].
 pub(crate) fn open(
     scheme: &CommitmentScheme,
-    pcs: &HidingPcs,
-    layout: &HidingLayout,
-    data: Arc<HidingWhirProverData<F, EF, Mmcs>>,
-    mask: &ZkMask,
+    stacks: Vec<HidingStack>,
     commitment: &Commitment,
     claims: &[EvalClaim],
     transcript: &mut Transcript,
 ) -> Result<OpeningProof, PcsError> {
     let params = scheme.params();
-    let (expected, _, _) = plan(&layout.table_vars[..layout.user_tables()], params)?;
-    if &expected != layout
-        || pcs.config.pow_bits != params.pow_bits
-        || pcs.config.soundness_type != params.assumption
-        || pcs.config.starting_log_inv_rate != params.starting_log_inv_rate
-    {
+    let table_vars: Vec<usize> = (0..commitment.num_tables())
+        .map(|t| commitment.table_variables(t).unwrap_or(0))
+        .collect();
+    let expected = plan_stacks(&table_vars, params)?;
+    let roots = commitment.roots();
+    if expected.len() != stacks.len() || roots.len() != stacks.len() {
         return Err(PcsError::ParameterMismatch);
     }
-    let _span = tracing::info_span!(
-        "hiding open",
-        vars = layout.num_variables,
-        claims = claims.len()
-    )
-    .entered();
-    let points = lift_claims(layout, claims)?;
-    let batched = batch::batches(claims.len(), layout.num_variables);
-    pcs.config
-        .validate_initial_claims(batch::whir_claims(claims.len(), layout.num_variables))?;
-    let data = Arc::try_unwrap(data).map_err(|_| PcsError::HidingDataShared)?;
+    for (plan, stack) in expected.iter().zip(&stacks) {
+        let config = &stack.pcs.config;
+        if plan.layout != stack.plan.layout
+            || plan.tables != stack.plan.tables
+            || config.pow_bits != params.pow_bits
+            || config.soundness_type != params.assumption
+            || config.starting_log_inv_rate != params.starting_log_inv_rate
+        {
+            return Err(PcsError::ParameterMismatch);
+        }
+    }
+    check_claims(&table_vars, claims)?;
     // Each claim is checked on its table's slot only (the stacked point's selector bits pick
     // exactly that slot), not on the whole stacked polynomial: with hundreds of claims on a
     // large stack the full evaluations would cost more than the opening itself.
-    let stacked = data.message.as_slice();
     for (i, claim) in claims.iter().enumerate() {
-        let start = layout.offsets[claim.table];
-        let slot = &stacked[start..start + (1usize << layout.table_vars[claim.table])];
+        let stack = stacks
+            .iter()
+            .find(|s| s.plan.tables.contains(&claim.table))
+            .ok_or(PcsError::ParameterMismatch)?;
+        let local = stack.plan.tables.iter().position(|&t| t == claim.table);
+        let local = local.ok_or(PcsError::ParameterMismatch)?;
+        let layout = &stack.plan.layout;
+        let start = layout.offsets[local];
+        let slot =
+            &stack.data.message.as_slice()[start..start + (1usize << layout.table_vars[local])];
         if eval_mle_base(slot, &claim.point) != claim.value {
             return Err(PcsError::WrongClaimedValue {
                 claim: i,
@@ -414,18 +353,41 @@ pub(crate) fn open(
         }
     }
     bind_claims(claims, transcript);
-    let (batch, points) = if batched {
-        let _span = tracing::info_span!("hiding batch").entered();
-        let (batch, (points, _)) = batch::prove(layout, stacked, mask, claims, transcript);
-        (Some(Box::new(batch)), points)
-    } else {
-        (None, points)
-    };
-    let challenger = transcript.challenger_mut();
-    pcs.observe_commitment(&commitment.root, challenger);
-    let whir = pcs.open(data, points, challenger)?;
+    let mut proofs = Vec::new();
+    for (index, (stack, root)) in stacks.into_iter().zip(roots).enumerate() {
+        let local = stack_claims(&stack.plan, claims);
+        let data = Arc::try_unwrap(stack.data).map_err(|_| PcsError::HidingDataShared)?;
+        if local.is_empty() {
+            continue;
+        }
+        let layout = &stack.plan.layout;
+        let _span = tracing::info_span!(
+            "hiding open",
+            stack = index,
+            vars = layout.num_variables,
+            claims = local.len()
+        )
+        .entered();
+        let batched = batch::batches(local.len(), layout.num_variables);
+        let config = &stack.pcs.config;
+        config.validate_initial_claims(batch::whir_claims(local.len(), layout.num_variables))?;
+        observe_stack(index, transcript);
+        let (batch, points) = if batched {
+            let _span = tracing::info_span!("hiding batch").entered();
+            let stacked = data.message.as_slice();
+            let (batch, (points, _)) =
+                batch::prove(layout, stacked, &stack.mask, &local, transcript);
+            (Some(Box::new(batch)), points)
+        } else {
+            (None, lift_claims(layout, &local))
+        };
+        let challenger = transcript.challenger_mut();
+        stack.pcs.observe_commitment(root, challenger);
+        let whir = stack.pcs.open(data, points, challenger)?;
+        proofs.push(HidingProof { batch, whir });
+    }
     Ok(OpeningProof {
-        body: ProofBody::Hiding(HidingProof { batch, whir }),
+        body: ProofBody::Hiding(proofs),
     })
 }
 
@@ -442,7 +404,7 @@ pub(crate) fn verify(
     transcript: &mut Transcript,
 ) -> Result<(), PcsError> {
     check_commitment(commitment)?;
-    let ProofBody::Hiding(hiding) = &proof.body else {
+    let ProofBody::Hiding(proofs) = &proof.body else {
         return Err(PcsError::ModeMismatch {
             expected: "hiding",
             got: "plain",
@@ -451,28 +413,71 @@ pub(crate) fn verify(
     let table_vars: Vec<usize> = (0..commitment.num_tables())
         .map(|t| commitment.table_variables(t).unwrap_or(0))
         .collect();
-    let (layout, config, _) = plan(&table_vars, scheme.params())?;
-    let points = lift_claims(&layout, claims)?;
-    let batched = batch::batches(claims.len(), layout.num_variables);
-    config.validate_initial_claims(batch::whir_claims(claims.len(), layout.num_variables))?;
-    bind_claims(claims, transcript);
-    let (points, values) = match (&hiding.batch, batched) {
-        (Some(b), true) => batch::verify(&layout, claims, &points, b, transcript)?,
-        (None, false) => (points, claims.iter().map(|c| c.value).collect()),
-        (_, expected) => return Err(PcsError::BatchPresence { expected }),
-    };
-    let proof = &hiding.whir;
-    if proof.evals.len() != values.len() {
-        return Err(PcsError::HidingEvalCount {
-            expected: values.len(),
-            got: proof.evals.len(),
+    let plans = plan_stacks(&table_vars, scheme.params())?;
+    let roots = commitment.roots();
+    if roots.len() != plans.len() {
+        return Err(PcsError::MalformedCommitment {
+            expected: plans.len(),
+            got: roots.len(),
         });
     }
-    if let Some(claim) = values.iter().zip(&proof.evals).position(|(v, e)| v != e) {
-        return Err(PcsError::HidingEvalMismatch { claim });
+    check_claims(&table_vars, claims)?;
+    let per_stack: Vec<Vec<EvalClaim>> = plans.iter().map(|p| stack_claims(p, claims)).collect();
+    let opened = per_stack.iter().filter(|c| !c.is_empty()).count();
+    if proofs.len() != opened {
+        return Err(PcsError::HidingStackCount {
+            expected: opened,
+            got: proofs.len(),
+        });
     }
-    let pcs = public_pcs(config, scheme.mmcs());
-    // The adapter's `verify` binds the root first, as `open` did explicitly.
-    pcs.verify(&commitment.root, proof, transcript.challenger_mut(), points)?;
+    bind_claims(claims, transcript);
+    let mut proofs = proofs.iter();
+    for (index, ((plan, local), root)) in plans.into_iter().zip(&per_stack).zip(roots).enumerate() {
+        if local.is_empty() {
+            continue;
+        }
+        let hiding = proofs.next().ok_or(PcsError::HidingStackCount {
+            expected: opened,
+            got: index,
+        })?;
+        let layout = &plan.layout;
+        let batched = batch::batches(local.len(), layout.num_variables);
+        plan.config
+            .validate_initial_claims(batch::whir_claims(local.len(), layout.num_variables))?;
+        observe_stack(index, transcript);
+        let points = lift_claims(layout, local);
+        let (points, values) = match (&hiding.batch, batched) {
+            (Some(b), true) => batch::verify(layout, local, &points, b, transcript)?,
+            (None, false) => (points, local.iter().map(|c| c.value).collect()),
+            (_, expected) => return Err(PcsError::BatchPresence { expected }),
+        };
+        let whir = &hiding.whir;
+        if whir.evals.len() != values.len() {
+            return Err(PcsError::HidingEvalCount {
+                expected: values.len(),
+                got: whir.evals.len(),
+            });
+        }
+        if let Some(claim) = values.iter().zip(&whir.evals).position(|(v, e)| v != e) {
+            return Err(PcsError::HidingEvalMismatch { claim });
+        }
+        let pcs = public_pcs(plan.config, scheme.mmcs());
+        // The adapter's `verify` binds the root first, as `open` did explicitly.
+        pcs.verify(root, whir, transcript.challenger_mut(), points)?;
+    }
     Ok(())
+}
+
+/// The stack partition of tables of the given variables, as lists of the caller's table
+/// indices (for tests).
+#[cfg(test)]
+pub(crate) fn plan_stacks_for_tests(
+    vars: &[usize],
+    params: &crate::params::PcsParams,
+) -> Vec<Vec<usize>> {
+    plan_stacks(vars, params)
+        .expect("plan")
+        .into_iter()
+        .map(|p| p.tables)
+        .collect()
 }

@@ -63,7 +63,7 @@ fn shape(proof: &OpeningProof) -> (Vec<String>, usize, usize) {
     let json = serde_json::to_value(proof).expect("serialize");
     let (mut leaves, mut arrays) = (Vec::new(), Vec::new());
     walk(&json, &mut Vec::new(), &mut leaves, &mut arrays);
-    let body = &json["body"]["Hiding"]["whir"];
+    let body = &json["body"]["Hiding"][0]["whir"];
     let len = |v: &Value| v.as_array().map_or(0, Vec::len);
     (
         representatives(leaves).into_keys().collect(),
@@ -134,7 +134,7 @@ fn hiding_prover_refuses_a_wrong_claimed_value() {
 
 /// Whether the proof batched its claims before HVZK-WHIR.
 fn batched(f: &Fixture) -> bool {
-    format!("{:?}", f.proof).contains("batched: true")
+    format!("{:?}", f.proof).contains("batched: [true")
 }
 
 /// Enough claims on these tables to be batched (more than the stack's variables + 5).
@@ -155,7 +155,7 @@ fn hiding_many_claims_are_batched_and_verify() {
 fn hiding_batch_must_be_present_exactly_when_due() {
     let f = prove_batched(21);
     let mut json = serde_json::to_value(&f.proof).expect("serialize");
-    json["body"]["Hiding"]["batch"] = Value::Null;
+    json["body"]["Hiding"][0]["batch"] = Value::Null;
     let proof: OpeningProof = serde_json::from_value(json).expect("parse");
     assert!(matches!(
         f.verify_with(&f.commitment, &f.claims, &proof),
@@ -165,8 +165,8 @@ fn hiding_batch_must_be_present_exactly_when_due() {
     let few = prove_hiding(&[1 << 10, 300, 20, 7], 1, 22);
     assert!(!batched(&few));
     let mut json = serde_json::to_value(&few.proof).expect("serialize");
-    json["body"]["Hiding"]["batch"] =
-        serde_json::to_value(&f.proof).expect("serialize")["body"]["Hiding"]["batch"].clone();
+    json["body"]["Hiding"][0]["batch"] =
+        serde_json::to_value(&f.proof).expect("serialize")["body"]["Hiding"][0]["batch"].clone();
     let proof: OpeningProof = serde_json::from_value(json).expect("parse");
     assert!(matches!(
         few.verify_with(&few.commitment, &few.claims, &proof),
@@ -178,7 +178,7 @@ fn hiding_batch_must_be_present_exactly_when_due() {
 fn hiding_batch_rejects_a_wrong_row_count_and_a_wrong_evaluation() {
     let f = prove_batched(23);
     let mut json = serde_json::to_value(&f.proof).expect("serialize");
-    json["body"]["Hiding"]["batch"]["mask_rows"]
+    json["body"]["Hiding"][0]["batch"]["mask_rows"]
         .as_array_mut()
         .expect("rows")
         .pop();
@@ -188,7 +188,7 @@ fn hiding_batch_rejects_a_wrong_row_count_and_a_wrong_evaluation() {
         Err(PcsError::BatchRowCount { .. })
     ));
     let mut json = serde_json::to_value(&f.proof).expect("serialize");
-    let leaf = &mut json["body"]["Hiding"]["batch"]["stacked_eval"]["value"][0];
+    let leaf = &mut json["body"]["Hiding"][0]["batch"]["stacked_eval"]["value"][0];
     *leaf = Value::from(leaf.as_u64().expect("u64") ^ 1);
     let proof: OpeningProof = serde_json::from_value(json).expect("parse");
     assert!(matches!(
@@ -455,3 +455,58 @@ fn reveal_only_the_claims(claimed: &[usize], batch: bool) {
 }
 
 use p3_field::PrimeField64 as _;
+
+/// Tables that fill just over half of one stack: split into two stacks (the second one small),
+/// each opened on its own; every claim, root and proof field still bound.
+#[test]
+fn hiding_tables_split_into_stacks() {
+    let lens = [1 << 17, 1 << 16, 1 << 15, 1 << 14, 1 << 14];
+    let vars: Vec<usize> = lens
+        .iter()
+        .map(|&l| crate::params::table_variables(l))
+        .collect();
+    let plans = crate::hiding::plan_stacks_for_tests(&vars, &test_params());
+    assert_eq!(plans.len(), 2, "{plans:?}");
+    assert_eq!(plans[1], vec![4], "{plans:?}");
+    let f = prove_hiding(&lens, 2, 30);
+    assert_eq!(f.commitment.extra_roots.len(), 1);
+    f.verify().expect("honest split proof verifies");
+    assert!(format!("{:?}", f.proof).contains("stacks: 2"));
+    changed_claims_are_rejected(&f);
+    // Claims on the first stack only: one opening, and a proof for both is refused.
+    let first_only: Vec<EvalClaim> = f.claims.iter().filter(|c| c.table != 4).cloned().collect();
+    assert!(f.verify_with(&f.commitment, &first_only, &f.proof).is_err());
+    // The second root is bound: changed, dropped, or a proof's openings swapped.
+    let mut json = serde_json::to_value(&f.commitment).expect("serialize");
+    let leaf = &mut json["extra_roots"][0]["cap"][0][0];
+    *leaf = Value::from(leaf.as_u64().expect("u64") ^ 1);
+    let changed = serde_json::from_value(json).expect("parse");
+    assert!(f.verify_with(&changed, &f.claims, &f.proof).is_err());
+    let mut dropped = f.commitment.clone();
+    dropped.extra_roots.clear();
+    assert!(matches!(
+        f.verify_with(&dropped, &f.claims, &f.proof),
+        Err(PcsError::MalformedCommitment { .. })
+    ));
+    let mut json = serde_json::to_value(&f.proof).expect("serialize");
+    json["body"]["Hiding"]
+        .as_array_mut()
+        .expect("stacks")
+        .reverse();
+    if let Ok(swapped) = serde_json::from_value::<OpeningProof>(json) {
+        assert!(f.verify_with(&f.commitment, &f.claims, &swapped).is_err());
+    }
+    let mut json = serde_json::to_value(&f.proof).expect("serialize");
+    json["body"]["Hiding"].as_array_mut().expect("stacks").pop();
+    let short: OpeningProof = serde_json::from_value(json).expect("parse");
+    assert!(matches!(
+        f.verify_with(&f.commitment, &f.claims, &short),
+        Err(PcsError::HidingStackCount { .. })
+    ));
+}
+
+#[test]
+fn hiding_split_stack_proof_fields_are_bound() {
+    let lens = [1 << 17, 1 << 16, 1 << 15, 1 << 14, 1 << 14];
+    every_proof_field_is_bound(&prove_hiding(&lens, 1, 31));
+}
