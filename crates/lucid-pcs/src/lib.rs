@@ -7,6 +7,7 @@
 //! | [`scheme`] | [`CommitmentScheme`]: `commit`, `open`, `verify` |
 //! | [`hiding`] | the hiding (zero-knowledge) mode: `commit_hiding`, HVZK-WHIR openings |
 //! | [`proof`] | [`Commitment`], [`EvalClaim`], [`OpeningProof`], [`ProverData`] |
+//! | [`size`] | [`OpeningProof::size_breakdown`]: bytes per WHIR component |
 //! | [`stored`] | prover data kept across processes: `codeword_bytes`, `restore` |
 //! | [`error`] | [`PcsError`] |
 //!
@@ -40,6 +41,7 @@ pub mod hiding;
 pub mod params;
 pub mod proof;
 pub mod scheme;
+pub mod size;
 pub mod stored;
 
 pub use error::PcsError;

@@ -25,7 +25,8 @@ use crate::params::{
     Dft, Layout, Mmcs, PcsParams, SecurityReport, Whir, new_mmcs, stacked_shape, table_variables,
 };
 use crate::proof::{
-    Commitment, EvalClaim, OpeningProof, ProofBody, ProverData, ProverMode, check_commitment,
+    Commitment, EvalClaim, MerkleData, OpeningProof, ProofBody, ProverData, ProverMode,
+    check_commitment,
 };
 
 /// The commitment scheme: parameters plus the Merkle hasher.
@@ -264,7 +265,7 @@ impl CommitmentScheme {
         transcript: &mut Transcript,
     ) -> Result<OpeningProof, PcsError> {
         let ProverData { mode, commitment } = data;
-        let (whir, mut layout, merkle) = match mode {
+        let (whir, layout, merkle) = match mode {
             ProverMode::Plain {
                 whir,
                 layout,
@@ -274,6 +275,24 @@ impl CommitmentScheme {
                 return crate::hiding::open(self, stacks, &commitment, claims, transcript);
             }
         };
+        if whir.num_variables() <= SEQUENTIAL_MAX_VARIABLES {
+            return on_one_thread(|| {
+                self.open_plain(whir, layout, merkle, &commitment, claims, transcript)
+            });
+        }
+        self.open_plain(whir, layout, merkle, &commitment, claims, transcript)
+    }
+
+    /// [`CommitmentScheme::open`] of plain prover data.
+    fn open_plain(
+        &self,
+        whir: Arc<Whir>,
+        mut layout: Layout,
+        merkle: MerkleData,
+        commitment: &Commitment,
+        claims: &[EvalClaim],
+        transcript: &mut Transcript,
+    ) -> Result<OpeningProof, PcsError> {
         if whir.params().folding_factor.at_round(0) != self.params.first_folding()
             || whir.params().pow_bits != self.params.pow_bits
             || whir.params().starting_log_inv_rate != self.params.starting_log_inv_rate
@@ -281,7 +300,7 @@ impl CommitmentScheme {
         {
             return Err(PcsError::ParameterMismatch);
         }
-        let schedule = self.schedule(&commitment, claims)?;
+        let schedule = self.schedule(commitment, claims)?;
         self.check_security(&whir, &schedule.protocol)?;
         bind_claims(claims, transcript);
         // WHIR's `open_at`, on the layout and tree kept apart (so that stored prover data can
@@ -387,4 +406,25 @@ pub(crate) fn bind_claims(claims: &[EvalClaim], transcript: &mut Transcript) {
         transcript.observe_ext_slice(b"lucid-pcs/point", &claim.point);
         transcript.observe_ext(b"lucid-pcs/value", claim.value);
     }
+}
+
+/// Largest stacked polynomial (variables) whose plain opening runs on one thread: WHIR's
+/// parallel passes over a few thousand elements cost more in thread hand-offs than they save
+/// (a `2^12`-element witness opening with 67 claims: 12–20 ms on two threads, 10 ms on one,
+/// on a loaded 2-core machine).
+pub const SEQUENTIAL_MAX_VARIABLES: usize = 14;
+
+/// Runs `f` on a one-thread pool (kept for the process), so that the parallel loops inside run
+/// sequentially; runs it directly without the `parallel` feature or when no pool can be made.
+fn on_one_thread<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    #[cfg(feature = "parallel")]
+    {
+        static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+        if let Some(pool) =
+            POOL.get_or_init(|| rayon::ThreadPoolBuilder::new().num_threads(1).build().ok())
+        {
+            return pool.install(f);
+        }
+    }
+    f()
 }

@@ -34,8 +34,12 @@ use crate::graph::plan::{Plan, Role, Visibility};
 /// 3: the plain proof gains `clamps` (ReLU and `max`/`min` with a constant proved by range
 /// checks and a zero-check instead of a function table, `graph::clamp`).
 ///
-/// 5: hiding openings (zero-knowledge proofs) batch many claims with a zero-knowledge sumcheck
-/// before HVZK-WHIR, and hiding stacks hold two internal tables (`lucid_pcs::hiding`).
+/// 5: the plain proof's clamp zero-checks are one batched sumcheck with the `eq` factor split
+/// off (`graph::zero_check`): `Proof::clamps` becomes a `ClampsProof`; the lookup instances are
+/// packed per table (`graph::packing`) and the plain proof gains `lookup_parts`; weights of
+/// 2^17–2^18 stacked elements are committed at rate 1/2; hiding openings
+/// (zero-knowledge proofs) batch many claims with a zero-knowledge sumcheck before HVZK-WHIR,
+/// and hiding stacks hold two internal tables (`lucid_pcs::hiding`).
 pub const FORMAT_VERSION: u16 = 5;
 
 /// How much the plain witness commitment raises `log2(1/rate)` over
@@ -174,17 +178,24 @@ impl WeightsParams {
     /// rate 1/2 with WHIR's step. (Rate 1/8 would save another 11 KB on 2^19 elements but
     /// doubles the opening, 47 → 85 ms, and the stored codeword.)
     ///
+    /// Weights of `2^17`–`2^18` stacked elements use rate 1/2: there reading `model.weights`
+    /// (10 MB at rate 1/4) and encoding the opening's first folded codeword cost as much as the
+    /// rest of a small model's proof, and rate 1/2 halves both (784-128-64-10 MLP: whole
+    /// `lucid prove` 54–62 → 46–51 ms, weights loading 13 → 7 ms, proof 98.5 → 129 KiB;
+    /// LeNet-5's proof 131 → 150 KiB).
+    ///
     /// The first round folds 6 variables from `2^20` weights on, 5 from `2^17`: the opening
     /// then encodes and hashes a first-round codeword 4 (2) times smaller. One table, 4 claims,
     /// restored data (`cargo bench -p lucid-pcs --bench stored`, `LUCID_PCS_BENCH_SWEEP`):
     /// `2^22`: opening 726 → 259 ms, proof 78.7 → 87.4 KB, stored codeword 201 → 151 MB;
     /// `2^18` with 5: opening 28 → 18 ms, proof 54.2 → 56.1 KB, stored 12.6 → 10.5 MB.
     pub fn for_variables(num_variables: usize) -> Self {
-        let log_inv_rate = if num_variables + 2 <= MAX_WEIGHTS_CODEWORD_LOG {
-            2
-        } else {
-            1
-        };
+        let log_inv_rate =
+            if (17..=18).contains(&num_variables) || num_variables + 2 > MAX_WEIGHTS_CODEWORD_LOG {
+                1
+            } else {
+                2
+            };
         let first_folding = match num_variables {
             20.. => 6,
             17..=19 => 5,

@@ -2,7 +2,8 @@
 //! graphs select it, that its proofs verify, and that a malicious prover is refused or rejected
 //! when it alters a committed low byte, a remainder limb, a clamp's output or the low-byte value
 //! the proof carries. (The other soundness tests run on small models, so they exercise byte
-//! mode too.)
+//! mode too.) Also the packing of lookup instances (`graph::packing`) and the clamps' batched
+//! zero-check: every part evaluation and zero-check message is checked.
 
 mod common;
 
@@ -13,6 +14,7 @@ use lucid_model::ir::{ConvSpec, DType, Graph, Op};
 use lucid_model::quant::{QOp, QuantConfig, quantize_with_inputs};
 use lucid_proof::graph::clamp;
 use lucid_proof::graph::lookups as lk;
+use lucid_proof::graph::packing::Packing;
 use lucid_proof::graph::plan::{BYTE_BITS, Plan, RANGE_BITS, Role};
 use lucid_proof::graph::range::{self, Looked};
 use lucid_proof::{ProofError, Visibility};
@@ -264,5 +266,102 @@ fn a_tampered_low_byte_value_is_rejected() {
         let mut p = f.proof.clone();
         p.low_bytes.pop();
         assert!(!verifies(&f.pk.vk, &p, "missing low byte"));
+    }
+}
+
+#[test]
+fn packed_lookups_hold_aligned_parts_and_their_evaluations_are_bound() {
+    // The lookup instances are packed per table (`graph::packing`): parts by decreasing size at
+    // offsets that are multiples of their size, at most two packed instances per table. Every
+    // part evaluation the proof carries is checked against the packed claim.
+    let mut packed_models = 0;
+    for model in MODELS {
+        let f = fixture(model, Visibility::Private);
+        let plan = f.pk.vk.plan().expect("plan");
+        let clamps = clamp::clamps(&f.pk.graph, &plan);
+        let arr = range::arrange(&f.pk.graph, &plan, &clamps).expect("arrangement");
+        let packing = Packing::new(&arr);
+        let mut seen = vec![0; arr.instances.len()];
+        for b in &packing.bins {
+            assert_eq!(b.len, b.parts.iter().map(|p| p.len).sum::<usize>());
+            for w in b.parts.windows(2) {
+                assert!(w[0].len >= w[1].len, "{model:?}: parts by decreasing size");
+            }
+            for p in &b.parts {
+                assert_eq!(p.offset % p.len, 0, "{model:?}: aligned part");
+                assert_eq!(p.len, arr.instances[p.instance].len);
+                seen[p.instance] += 1;
+            }
+            let same = packing.bins.iter().filter(|o| o.table == b.table).count();
+            assert!(
+                same <= 2,
+                "{model:?}: at most two packed instances per table"
+            );
+        }
+        assert!(
+            seen.iter().all(|&n| n == 1),
+            "{model:?}: every instance packed once"
+        );
+        assert_eq!(f.proof.lookup_parts.len(), packing.num_part_evals());
+        if f.proof.lookup_parts.is_empty() {
+            continue;
+        }
+        packed_models += 1;
+        for i in 0..f.proof.lookup_parts.len() {
+            let mut q = f.proof.clone();
+            q.lookup_parts[i] += EF::ONE;
+            match lucid_proof::verify(&f.pk.vk, &q) {
+                Err(ProofError::Rejected { at, .. }) => {
+                    assert_eq!(at, "lookup parts", "{model:?} part {i}")
+                }
+                other => panic!("{model:?} part {i}: {other:?}"),
+            }
+        }
+        let mut q = f.proof.clone();
+        q.lookup_parts.pop();
+        assert!(matches!(
+            lucid_proof::verify(&f.pk.vk, &q),
+            Err(ProofError::Malformed(_))
+        ));
+        let mut q = f.proof.clone();
+        q.lookup_parts.push(EF::ONE);
+        assert!(matches!(
+            lucid_proof::verify(&f.pk.vk, &q),
+            Err(ProofError::Malformed(_))
+        ));
+    }
+    assert!(packed_models > 0, "no model packs several lookups");
+}
+
+#[test]
+fn altered_clamp_zero_check_messages_are_rejected() {
+    // Every message of the clamps' batched zero-check and every claimed evaluation is checked.
+    for model in [Model::MlpMax, Model::Cnn] {
+        let f = fixture(model, Visibility::Private);
+        let p = &f.proof.clamps;
+        assert!(!p.zero_check.rounds.is_empty(), "{model:?}");
+        let clamp_rejected =
+            |q: &lucid_proof::Proof, what: &str| match lucid_proof::verify(&f.pk.vk, q) {
+                Err(ProofError::Rejected { at, .. }) if at.contains("clamp") => {}
+                other => panic!("{model:?} {what}: {other:?}"),
+            };
+        for r in 0..p.zero_check.rounds.len() {
+            for slot in 0..2 {
+                let mut q = f.proof.clone();
+                q.clamps.zero_check.rounds[r][slot] += EF::ONE;
+                clamp_rejected(&q, &format!("round {r} slot {slot}"));
+            }
+        }
+        for k in 0..p.clamps.len() {
+            let mut q = f.proof.clone();
+            q.clamps.clamps[k].output += EF::ONE;
+            clamp_rejected(&q, &format!("clamp {k} output"));
+            let mut q = f.proof.clone();
+            q.clamps.clamps[k].input += EF::ONE;
+            clamp_rejected(&q, &format!("clamp {k} input"));
+        }
+        let mut q = f.proof.clone();
+        q.clamps.zero_check.rounds.pop();
+        clamp_rejected(&q, "a missing round");
     }
 }

@@ -31,8 +31,7 @@
 //! claims follow.
 
 use lucid_core::field::{EF, F, from_i64};
-use lucid_core::mle::{EvalClaim, eq_eval, eq_table};
-use lucid_core::sumcheck::{self, SumOfProducts, SumcheckProof};
+use lucid_core::mle::EvalClaim;
 use lucid_core::transcript::Transcript;
 use lucid_model::ir::{BinaryOp, Op, UnaryFn};
 use lucid_model::quant::{QGraph, QOp};
@@ -41,6 +40,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ProofError;
 use crate::graph::plan::{Plan, RANGE_BITS, Role, exact_function, scalar_const};
+use crate::graph::zero_check::{self, Instance, ZeroCheckProof};
 use crate::layout::{PaddedShape, PaddedTensor};
 
 /// One clamp node proved by range checks and a zero-check.
@@ -56,16 +56,36 @@ pub struct Clamp {
     pub max: bool,
 }
 
-/// The proof of one clamp's difference claim and zero-check.
+/// The clamp messages of a proof: per clamp its difference claim and evaluations, and one
+/// zero-check for all of them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClampsProof {
+    /// Per clamp (node order).
+    pub clamps: Vec<ClampProof>,
+    /// Every clamp's zero-check, batched (`graph::zero_check`).
+    pub zero_check: ZeroCheckProof,
+}
+
+impl ClampsProof {
+    /// Number of clamps.
+    pub fn len(&self) -> usize {
+        self.clamps.len()
+    }
+
+    /// Whether there is no clamp.
+    pub fn is_empty(&self) -> bool {
+        self.clamps.is_empty()
+    }
+}
+
+/// One clamp's difference claim and its tables' evaluations at the zero-check's point.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClampProof {
     /// `Y` at the lookup argument's point of the difference column.
     pub gap: EF,
-    /// The zero-check sumcheck.
-    pub sumcheck: SumcheckProof,
-    /// `Y(ρ)` at the sumcheck's point.
+    /// `Y(ρ)` at the zero-check's point (its first `n_k` coordinates).
     pub output: EF,
-    /// `X(ρ)` at the sumcheck's point.
+    /// `X(ρ)` at the zero-check's point.
     pub input: EF,
 }
 
@@ -127,59 +147,62 @@ fn gap_claims(k: &Clamp, point: &[EF], v: EF, gap: EF, on_node: &mut [Vec<EvalCl
     on_node[k.input].push(EvalClaim::new(point.to_vec(), x));
 }
 
-/// `eq·(Y − c)(Y − X)` at a point, from `eq(τ, ρ)`, `Y(ρ)` and `X(ρ)`.
-fn zero_check_value(c: i64, eq: EF, y: EF, x: EF) -> EF {
-    eq * (y - EF::from(from_i64(c))) * (y - x)
-}
-
 /// Proves every clamp's zero-check, given the lookup argument's point and value for each
 /// clamp's difference column; pushes the resulting claims on `y` and `x`.
 ///
 /// # Transcript
 /// `observe_ext_slice(b"clamp/gaps", gaps)` (every clamp's `Y` at its difference column's
-/// point); then per clamp `sample_ext_vec(b"clamp/tau")`, the zero-check sumcheck (claimed
-/// sum 0, degree 3) and `observe_ext_slice(b"clamp/evals", [Y(ρ), X(ρ)])`.
+/// point); then, with clamps, the batched zero-check of `(Y − c)(Y − X)` over every clamp
+/// (`graph::zero_check::prove`) and `observe_ext_slice(b"clamp/evals", [Y_k(ρ_k), X_k(ρ_k)]…)`
+/// (every clamp's pair, node order).
 pub fn prove_clamps(
     clamps: &[Clamp],
     padded: &[PaddedTensor],
     gap_points: &[(Vec<EF>, EF)],
     t: &mut Transcript,
     on_node: &mut [Vec<EvalClaim>],
-) -> Vec<ClampProof> {
+) -> ClampsProof {
     let gaps: Vec<EF> = clamps
         .iter()
         .zip(gap_points)
         .map(|(k, (r, _))| padded[k.node].eval(r))
         .collect();
     t.observe_ext_slice(b"clamp/gaps", &gaps);
-    let mut out = Vec::with_capacity(clamps.len());
     for ((k, (r, v)), &gap) in clamps.iter().zip(gap_points).zip(&gaps) {
         gap_claims(k, r, *v, gap, on_node);
-        let nv = padded[k.node].shape.num_vars();
-        let tau = t.sample_ext_vec(b"clamp/tau", nv);
-        let mut poly = SumOfProducts::new(nv);
-        let eq = poly.add_table(eq_table(&tau));
-        let y = poly.add_table(padded[k.node].evals.iter().map(|&v| EF::from(v)).collect());
-        let x = poly.add_table(padded[k.input].evals.iter().map(|&v| EF::from(v)).collect());
-        let c = EF::from(from_i64(k.c));
-        // (y − c)(y − x) = y² − x·y − c·y + c·x.
-        poly.add_term(EF::ONE, vec![eq, y, y]);
-        poly.add_term(-EF::ONE, vec![eq, x, y]);
-        poly.add_term(-c, vec![eq, y]);
-        poly.add_term(c, vec![eq, x]);
-        let po = sumcheck::prove(poly, EF::ZERO, t);
-        let (yv, xv) = (po.table_evals[y], po.table_evals[x]);
-        t.observe_ext_slice(b"clamp/evals", &[yv, xv]);
-        on_node[k.node].push(EvalClaim::new(po.point.clone(), yv));
-        on_node[k.input].push(EvalClaim::new(po.point, xv));
-        out.push(ClampProof {
+    }
+    if clamps.is_empty() {
+        return ClampsProof {
+            clamps: Vec::new(),
+            zero_check: ZeroCheckProof { rounds: Vec::new() },
+        };
+    }
+    let instances: Vec<Instance<'_>> = clamps
+        .iter()
+        .map(|k| Instance {
+            y: &padded[k.node].evals,
+            x: &padded[k.input].evals,
+            c: from_i64(k.c),
+        })
+        .collect();
+    let out = zero_check::prove(&instances, t);
+    let evals: Vec<EF> = out.evals.iter().flat_map(|&(y, x)| [y, x]).collect();
+    t.observe_ext_slice(b"clamp/evals", &evals);
+    let mut proofs = Vec::with_capacity(clamps.len());
+    for ((k, &(y, x)), &gap) in clamps.iter().zip(&out.evals).zip(&gaps) {
+        let rho = out.point[..padded[k.node].shape.num_vars()].to_vec();
+        on_node[k.node].push(EvalClaim::new(rho.clone(), y));
+        on_node[k.input].push(EvalClaim::new(rho, x));
+        proofs.push(ClampProof {
             gap,
-            sumcheck: po.proof,
-            output: yv,
-            input: xv,
+            output: y,
+            input: x,
         });
     }
-    out
+    ClampsProof {
+        clamps: proofs,
+        zero_check: out.proof,
+    }
 }
 
 /// Verifies every clamp's zero-check (see [`prove_clamps`] for the transcript) and pushes the
@@ -187,11 +210,12 @@ pub fn prove_clamps(
 pub fn verify_clamps(
     graph: &QGraph,
     clamps: &[Clamp],
-    proofs: &[ClampProof],
+    proof: &ClampsProof,
     gap_points: &[(Vec<EF>, EF)],
     t: &mut Transcript,
     on_node: &mut [Vec<EvalClaim>],
 ) -> Result<(), ProofError> {
+    let proofs = &proof.clamps;
     if proofs.len() != clamps.len() || gap_points.len() != clamps.len() {
         return Err(ProofError::Malformed(format!(
             "{} clamp proofs for {} clamps",
@@ -203,25 +227,41 @@ pub fn verify_clamps(
     t.observe_ext_slice(b"clamp/gaps", &gaps);
     for ((k, (r, v)), p) in clamps.iter().zip(gap_points).zip(proofs) {
         gap_claims(k, r, *v, p.gap, on_node);
-        let name = &graph.nodes[k.node].name;
-        let nv = PaddedShape::new(&graph.nodes[k.node].shape).num_vars();
-        let tau = t.sample_ext_vec(b"clamp/tau", nv);
-        let sub = sumcheck::verify(nv, 3, EF::ZERO, &p.sumcheck, t).map_err(|e| {
-            ProofError::Rejected {
-                at: format!("node '{name}' clamp zero-check"),
-                reason: e.to_string(),
-            }
-        })?;
-        t.observe_ext_slice(b"clamp/evals", &[p.output, p.input]);
-        let want = zero_check_value(k.c, eq_eval(&tau, &sub.point), p.output, p.input);
-        if want != sub.expected_eval {
-            return Err(ProofError::Rejected {
-                at: format!("node '{name}' clamp zero-check"),
-                reason: "the final evaluation differs from (y − c)(y − x) at the point".into(),
-            });
-        }
-        on_node[k.node].push(EvalClaim::new(sub.point.clone(), p.output));
-        on_node[k.input].push(EvalClaim::new(sub.point, p.input));
+    }
+    if clamps.is_empty() {
+        return if proof.zero_check.rounds.is_empty() {
+            Ok(())
+        } else {
+            Err(ProofError::Malformed(
+                "a clamp zero-check without clamps".into(),
+            ))
+        };
+    }
+    let vars: Vec<usize> = clamps
+        .iter()
+        .map(|k| PaddedShape::new(&graph.nodes[k.node].shape).num_vars())
+        .collect();
+    let rejected = |reason: String| ProofError::Rejected {
+        at: "clamp zero-check".into(),
+        reason,
+    };
+    let sub =
+        zero_check::verify(&vars, &proof.zero_check, t).map_err(|e| rejected(e.to_string()))?;
+    let evals: Vec<EF> = proofs.iter().flat_map(|p| [p.output, p.input]).collect();
+    t.observe_ext_slice(b"clamp/evals", &evals);
+    let mut want = EF::ZERO;
+    for ((k, p), weight) in clamps.iter().zip(proofs).zip(sub.alpha.powers()) {
+        want += weight * (p.output - EF::from(from_i64(k.c))) * (p.output - p.input);
+    }
+    if want != sub.expected {
+        return Err(rejected(
+            "the final evaluation differs from Σ α^k (y − c)(y − x) at the point".into(),
+        ));
+    }
+    for ((k, p), &nv) in clamps.iter().zip(proofs).zip(&vars) {
+        let rho = sub.point[..nv].to_vec();
+        on_node[k.node].push(EvalClaim::new(rho.clone(), p.output));
+        on_node[k.input].push(EvalClaim::new(rho, p.input));
     }
     Ok(())
 }

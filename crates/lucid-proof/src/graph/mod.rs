@@ -4,6 +4,7 @@
 
 pub mod clamp;
 pub mod lookups;
+pub mod packing;
 pub mod plan;
 pub mod proof;
 pub mod prover;
@@ -11,3 +12,4 @@ pub mod range;
 pub mod statement;
 pub mod verifier;
 pub mod weights;
+pub mod zero_check;

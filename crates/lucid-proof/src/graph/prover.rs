@@ -17,6 +17,7 @@ use tracing::info_span;
 
 use crate::error::ProofError;
 use crate::graph::clamp;
+use crate::graph::packing::Packing;
 use crate::graph::plan::{Plan, Role};
 use crate::graph::proof::{Claims, NodeProof, Proof, RequantEvals};
 use crate::graph::range::{self, FieldWitness};
@@ -186,7 +187,13 @@ fn prove_planned(
             reason: "the low bytes do not match the split range checks".into(),
         });
     }
+    let packing = Packing::new(&arr);
     let instances = range::instances(plan, &clamps, &arr, w, &lows);
+    let instances = if instances.is_empty() {
+        instances
+    } else {
+        packing.pack(instances)
+    };
     let mults = if instances.is_empty() {
         Vec::new()
     } else {
@@ -221,19 +228,23 @@ fn prove_planned(
     observer.stage("lookups");
     let mut gap_points = Vec::new();
     let mut low_bytes = Vec::new();
+    let mut lookup_parts = Vec::new();
     let lookup_proof = if instances.is_empty() {
         None
     } else {
         let _s = info_span!("lookups", n = instances.len()).entered();
         let (proof, out) = prove_lookups(&instances, &mults, &mut t)?;
-        low_bytes = range::low_byte_evals(&arr, &out.columns, &lows);
+        lookup_parts = packing.part_evals(&instances, &out.columns);
+        t.observe_ext_slice(b"lookup/parts", &lookup_parts);
+        let columns = packing.unpack(&out.columns, &lookup_parts)?;
+        low_bytes = range::low_byte_evals(&arr, &columns, &lows);
         t.observe_ext_slice(b"range/low-bytes", &low_bytes);
         let undone = range::undo_claims(
             graph,
             plan,
             clamps.len(),
             &arr,
-            &out.columns,
+            &columns,
             &low_bytes,
             &mut claims,
         )?;
@@ -400,6 +411,7 @@ fn prove_planned(
         outputs,
         witness: witness_commitment,
         lookups: lookup_proof,
+        lookup_parts,
         low_bytes,
         clamps: clamp_proofs,
         requant,

@@ -10,6 +10,7 @@ use lucid_model::tensor::Tensor;
 
 use crate::error::ProofError;
 use crate::graph::clamp;
+use crate::graph::packing::Packing;
 use crate::graph::plan::{Role, Visibility};
 use crate::graph::proof::{Claims, Proof};
 use crate::graph::prover::requant_input_eval;
@@ -80,7 +81,8 @@ fn check_statement(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
 ///
 /// # Transcript
 /// As the prover: the statement ([`start_transcript`]), the witness commitment, the lookup
-/// argument, `observe_ext_slice(b"range/low-bytes")` (the split checks' low bytes at their high
+/// argument over the packed instances (`graph::packing`), `observe_ext_slice(b"lookup/parts")`
+/// (every part's evaluations, `Proof::lookup_parts`), `observe_ext_slice(b"range/low-bytes")` (the split checks' low bytes at their high
 /// bytes' points, `Proof::low_bytes`; empty without split checks), the clamps' zero-checks (`graph::clamp::prove_clamps`), per requantization `sample_ext_vec(b"requant/point")` and `requant/evals`, per
 /// output `sample_ext_vec(b"output/point")`, the layer proofs in reverse node order (each
 /// preceded by its batching sumcheck when it has several claims), then the witness and weights
@@ -95,7 +97,8 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
 
     let clamps = clamp::clamps(graph, &plan);
     let arr = range::arrange(graph, &plan, &clamps)?;
-    let shapes = arr.shapes();
+    let packing = Packing::new(&arr);
+    let shapes = packing.shapes();
     let mult_lens = if shapes.is_empty() {
         Vec::new()
     } else {
@@ -134,13 +137,15 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
     match (&proof.lookups, shapes.is_empty()) {
         (Some(lp), false) => {
             let out = verify_lookups(&shapes, lp, &mut t)?;
+            t.observe_ext_slice(b"lookup/parts", &proof.lookup_parts);
+            let columns = packing.unpack(&out.columns, &proof.lookup_parts)?;
             t.observe_ext_slice(b"range/low-bytes", &proof.low_bytes);
             let undone = range::undo_claims(
                 graph,
                 &plan,
                 clamps.len(),
                 &arr,
-                &out.columns,
+                &columns,
                 &proof.low_bytes,
                 &mut claims,
             )?;
@@ -157,6 +162,9 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
             gap_points = undone.gaps;
         }
         (None, true) => {
+            if !proof.lookup_parts.is_empty() {
+                return Err(malformed("lookup part evaluations without lookups"));
+            }
             if !proof.low_bytes.is_empty() {
                 return Err(malformed("low-byte evaluations without lookups"));
             }
