@@ -12,9 +12,13 @@
 
 use std::time::{Duration, Instant};
 
-use lucid_model::ir::{BinaryOp, DType, Graph, NodeId, Op, UnaryFn};
+#[path = "../tests/zk_common/mod.rs"]
+mod zk_common;
+use zk_common::models::{MlpInit, mlp_with, value};
+use zk_common::rand_vec;
+
 use lucid_model::quant::{QuantConfig, quantize_with_inputs};
-use lucid_model::tensor::{Tensor, Value};
+use lucid_model::tensor::Value;
 use lucid_proof::key::{PK_MAGIC, PROOF_MAGIC, decode, encode};
 use lucid_proof::{
     ProofParams, ProverKey, Visibility, WeightsData, compile_with_weights, prove,
@@ -22,56 +26,6 @@ use lucid_proof::{
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-
-fn rand_vec(n: usize, seed: u64, scale: f32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32 * scale
-        })
-        .collect()
-}
-
-fn value(shape: &[usize], data: Vec<f32>) -> Value {
-    Tensor::new(shape.to_vec(), data).expect("shape").into()
-}
-
-fn mlp(widths: &[usize]) -> Graph {
-    let mut g = Graph::new();
-    let mut h: NodeId = g.add_input("x", vec![1, widths[0]], DType::F32);
-    for (l, w) in widths.windows(2).enumerate() {
-        let scale = 1.0 / (w[0] as f32).sqrt();
-        let wn = g.add_const(
-            format!("w{l}"),
-            value(
-                &[w[0], w[1]],
-                rand_vec(w[0] * w[1], 2 * l as u64 + 1, scale),
-            ),
-        );
-        let bn = g.add_const(
-            format!("b{l}"),
-            value(&[w[1]], rand_vec(w[1], 2 * l as u64 + 2, 0.1)),
-        );
-        let op = Op::MatMul {
-            transpose_a: false,
-            transpose_b: false,
-        };
-        h = g.push(format!("fc{l}"), op, vec![h, wn]).expect("node");
-        h = g
-            .push(format!("add{l}"), Op::Binary(BinaryOp::Add), vec![h, bn])
-            .expect("node");
-        if l + 2 < widths.len() {
-            h = g
-                .push(format!("relu{l}"), Op::Unary(UnaryFn::Relu), vec![h])
-                .expect("node");
-        }
-    }
-    g.add_output(h, "y").expect("output");
-    g
-}
 
 /// A model to measure: its artifact, stored weights data and input.
 type Model = (String, ProverKey, Option<WeightsData>, Vec<Value>);
@@ -81,7 +35,14 @@ fn compiled(widths: &[usize]) -> (ProverKey, Option<WeightsData>, Vec<Value>) {
     let calib: Vec<Vec<Value>> = (0..4)
         .map(|i| vec![value(&[1, w], rand_vec(w, 500 + i, 1.0))])
         .collect();
-    let q = quantize_with_inputs(&mlp(widths), &calib, &QuantConfig::default()).expect("quantize");
+    let init = MlpInit {
+        seed: 1,
+        weight_scale: None,
+        bias_scale: 0.1,
+        ignore: 0,
+    };
+    let q = quantize_with_inputs(&mlp_with(widths, init), &calib, &QuantConfig::default())
+        .expect("quantize");
     let (pk, data) =
         compile_with_weights(q, Visibility::Private, ProofParams::default()).expect("compile");
     (pk, data, vec![value(&[1, w], rand_vec(w, 999, 0.9))])

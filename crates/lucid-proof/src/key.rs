@@ -39,7 +39,9 @@ use crate::graph::plan::{Plan, Role, Visibility};
 /// packed per table (`graph::packing`) and the plain proof gains `lookup_parts`; weights of
 /// 2^17–2^18 stacked elements are committed at rate 1/2; hiding openings
 /// (zero-knowledge proofs) batch many claims with a zero-knowledge sumcheck before HVZK-WHIR,
-/// and hiding stacks hold two internal tables (`lucid_pcs::hiding`).
+/// hiding commitments may hold up to three stacks (one root each), and hiding stacks hold two
+/// internal tables (`lucid_pcs::hiding`); the zero-knowledge proof gains the layer proofs
+/// `Product` and `Concat`.
 pub const FORMAT_VERSION: u16 = 5;
 
 /// How much the plain witness commitment raises `log2(1/rate)` over

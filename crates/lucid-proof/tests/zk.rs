@@ -4,12 +4,13 @@
 //! elements indistinguishable for two private inputs with the same output).
 
 mod zk_common;
+use zk_common::models::{mlp, mlp_input as input, value};
 use zk_common::{all_numbers, at, chi_square, first_limb, numeric_paths, rand_vec, rng, verifies};
 
 use lucid_core::field::{EF, F};
 use lucid_core::mle::eval_mle_base;
 use lucid_model::int_eval::{self, Witness};
-use lucid_model::ir::{BinaryOp, DType, Graph, NodeId, Op, UnaryFn};
+use lucid_model::ir::{DType, Graph, Op};
 use lucid_model::quant::{QOp, QuantConfig, quantize_with_inputs};
 use lucid_model::tensor::{Tensor, Value};
 use lucid_proof::zk::{self, ZkProof};
@@ -19,50 +20,10 @@ use lucid_proof::{
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use serde_json::Value as Json;
 
-fn value(shape: &[usize], data: Vec<f32>) -> Value {
-    Tensor::new(shape.to_vec(), data).expect("shape").into()
-}
-
 const MATMUL: Op = Op::MatMul {
     transpose_a: false,
     transpose_b: false,
 };
-
-/// A ReLU MLP `widths[0] → … → widths[last]` (MatMul, bias Add, ReLU between layers). With
-/// `ignore > 0` the first layer's weight rows `widths[0] − ignore ..` are zero, so those input
-/// entries do not affect the output.
-fn mlp(widths: &[usize], seed: u64, ignore: usize) -> Graph {
-    let mut g = Graph::new();
-    let mut h: NodeId = g.add_input("x", vec![1, widths[0]], DType::F32);
-    for (l, w) in widths.windows(2).enumerate() {
-        let mut wv = rand_vec(w[0] * w[1], seed + 2 * l as u64, 0.5);
-        if l == 0 {
-            for row in w[0] - ignore..w[0] {
-                wv[row * w[1]..(row + 1) * w[1]].fill(0.0);
-            }
-        }
-        let wn = g.add_const(format!("w{l}"), value(&[w[0], w[1]], wv));
-        let bn = g.add_const(
-            format!("b{l}"),
-            value(&[w[1]], rand_vec(w[1], seed + 2 * l as u64 + 1, 0.2)),
-        );
-        h = g.push(format!("fc{l}"), MATMUL, vec![h, wn]).expect("node");
-        h = g
-            .push(format!("add{l}"), Op::Binary(BinaryOp::Add), vec![h, bn])
-            .expect("node");
-        if l + 2 < widths.len() {
-            h = g
-                .push(format!("relu{l}"), Op::Unary(UnaryFn::Relu), vec![h])
-                .expect("node");
-        }
-    }
-    g.add_output(h, "y").expect("output");
-    g
-}
-
-fn input(width: usize, seed: u64) -> Vec<Value> {
-    vec![value(&[1, width], rand_vec(width, seed, 0.9))]
-}
 
 fn compiled(g: &Graph, width: usize, vis: Visibility) -> ProverKey {
     compiled_with(g, width, vis, QuantConfig::default())
@@ -264,20 +225,32 @@ fn rejected_or_refused(pk: &ProverKey, w: &Witness, what: &str) {
 
 #[test]
 fn zk_refuses_unsupported_operators_and_tiny_tensors() {
-    // An element-wise product of two activations is not supported in zero-knowledge mode yet
-    // (a product with a weight is: `tests/zk_conv.rs`).
+    // A batched matrix product is not supported in zero-knowledge mode yet (products of two
+    // activations, concatenations, gathers and non-zero pads are: `tests/zk_product.rs`,
+    // `tests/zk_maps.rs`).
     let mut g = Graph::new();
-    let x = g.add_input("x", vec![1, 16], DType::F32);
+    let x = g.add_input("x", vec![2, 8, 16], DType::F32);
+    let w = g.add_const("w", value(&[16, 16], rand_vec(256, 5, 0.3)));
     let y = g
-        .push("prod", Op::Binary(BinaryOp::Mul), vec![x, x])
+        .push(
+            "batched",
+            Op::MatMul {
+                transpose_a: false,
+                transpose_b: false,
+            },
+            vec![x, w],
+        )
         .expect("node");
     g.add_output(y, "y").expect("output");
-    let pk = compiled(&g, 16, Visibility::Private);
-    let err = zk::prove(&pk, &input(16, 1), &mut rng(1))
-        .expect_err("Mul is refused")
+    let calib = vec![vec![value(&[2, 8, 16], rand_vec(256, 6, 1.0))]];
+    let q = quantize_with_inputs(&g, &calib, &QuantConfig::default()).expect("quantize");
+    let pk = compile(q, Visibility::Private, ProofParams::default()).expect("compile");
+    let inputs = vec![value(&[2, 8, 16], rand_vec(256, 7, 0.9))];
+    let err = zk::prove(&pk, &inputs, &mut rng(1))
+        .expect_err("a batched matrix product is refused")
         .to_string();
     assert!(err.contains("zero-knowledge"), "{err}");
-    assert!(err.contains("prod"), "{err}");
+    assert!(err.contains("batched"), "{err}");
     // Tensors too small to hide their revealed evaluations.
     let pk = compiled(&mlp(&[8, 4], 1, 0), 8, Visibility::Private);
     let err = zk::prove(&pk, &input(8, 1), &mut rng(1))

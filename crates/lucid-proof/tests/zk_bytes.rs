@@ -4,12 +4,13 @@
 //! private table (low bytes included) appears in the proof.
 
 mod zk_common;
+use zk_common::models::{mlp, mlp_input as input, value};
 use zk_common::{all_numbers, first_limb, rand_vec, rng};
 
 use lucid_core::field::{EF, F, from_i64};
 use lucid_core::mle::eval_mle_base;
 use lucid_model::int_eval;
-use lucid_model::ir::{BinaryOp, DType, Graph, NodeId, Op, UnaryFn};
+use lucid_model::ir::{BinaryOp, DType, Graph, Op, UnaryFn};
 use lucid_model::quant::{QuantConfig, quantize_with_inputs};
 use lucid_model::tensor::{Tensor, Value};
 use lucid_proof::graph::lookups::Column;
@@ -19,47 +20,10 @@ use lucid_proof::{ProofParams, ProverKey, Visibility, compile};
 use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use serde_json::Value as Json;
 
-fn value(shape: &[usize], data: Vec<f32>) -> Value {
-    Tensor::new(shape.to_vec(), data).expect("shape").into()
-}
-
-/// A ReLU MLP (MatMul, bias Add, ReLU between layers).
-fn mlp(widths: &[usize], seed: u64) -> Graph {
-    let mut g = Graph::new();
-    let mut h: NodeId = g.add_input("x", vec![1, widths[0]], DType::F32);
-    for (l, w) in widths.windows(2).enumerate() {
-        let wv = rand_vec(w[0] * w[1], seed + 2 * l as u64, 0.5);
-        let wn = g.add_const(format!("w{l}"), value(&[w[0], w[1]], wv));
-        let bn = g.add_const(
-            format!("b{l}"),
-            value(&[w[1]], rand_vec(w[1], seed + 2 * l as u64 + 1, 0.2)),
-        );
-        let mm = Op::MatMul {
-            transpose_a: false,
-            transpose_b: false,
-        };
-        h = g.push(format!("fc{l}"), mm, vec![h, wn]).expect("node");
-        h = g
-            .push(format!("add{l}"), Op::Binary(BinaryOp::Add), vec![h, bn])
-            .expect("node");
-        if l + 2 < widths.len() {
-            h = g
-                .push(format!("relu{l}"), Op::Unary(UnaryFn::Relu), vec![h])
-                .expect("node");
-        }
-    }
-    g.add_output(h, "y").expect("output");
-    g
-}
-
-fn input(width: usize, seed: u64) -> Vec<Value> {
-    vec![value(&[1, width], rand_vec(width, seed, 0.9))]
-}
-
 /// A 32-16-16 MLP with the default (16-bit) activations: its requantization bounds and ReLU
 /// checks need 16 bits, so byte mode splits them.
 fn wide_activations() -> ProverKey {
-    let g = mlp(&[32, 16, 16], 7);
+    let g = mlp(&[32, 16, 16], 7, 0);
     let calib: Vec<Vec<Value>> = (0..4)
         .map(|i| vec![value(&[1, 32], rand_vec(32, 500 + i, 1.0))])
         .collect();

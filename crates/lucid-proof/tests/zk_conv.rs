@@ -5,133 +5,40 @@
 //! node) of what stays unsupported.
 
 mod zk_common;
-use zk_common::{all_numbers, at, chi_square, first_limb, numeric_paths, rand_vec, rng, verifies};
+use zk_common::checks::{
+    assert_fields_present, assert_no_unmasked_evaluation, assert_tampered_fields_rejected,
+    layer_leaves_by_field, leaves_by_field, with_entry,
+};
+use zk_common::models::{
+    CNN_INPUT, Fixture, cnn_ignoring, compiled_8bit, conv_spec, proved, push, random_value,
+    small_cnn,
+};
+use zk_common::{all_numbers, chi_square, rand_vec, rng, verifies};
 
 use std::sync::OnceLock;
 
-use lucid_core::field::{EF, from_i64};
+use lucid_core::field::EF;
 use lucid_core::mle::eval_mle_base;
 use lucid_model::int_eval::Witness;
-use lucid_model::ir::{BinaryOp, ConvSpec, DType, Graph, NodeId, Op, PoolSpec, UnaryFn};
+use lucid_model::ir::{DType, Graph, Op, UnaryFn};
 use lucid_model::quant::{QOp, QuantConfig, quantize_with_inputs};
 use lucid_model::tensor::{Tensor, Value};
 use lucid_proof::zk::{self, ZkLayerProof, ZkProof};
 use lucid_proof::{ProofParams, ProverKey, Visibility, compile};
-use p3_field::{PrimeCharacteristicRing, PrimeField64};
-use serde_json::Value as Json;
-
-fn value(shape: &[usize], seed: u64, scale: f32) -> Value {
-    let n = shape.iter().product();
-    Tensor::new(shape.to_vec(), rand_vec(n, seed, scale))
-        .expect("shape")
-        .into()
-}
-
-fn push(g: &mut Graph, name: &str, op: Op, inputs: Vec<NodeId>) -> NodeId {
-    g.push(name, op, inputs).expect("valid node")
-}
-
-const INPUT: [usize; 4] = [1, 3, 6, 6];
-
-fn conv_spec(group: usize) -> ConvSpec {
-    ConvSpec {
-        strides: vec![1, 1],
-        pads: vec![(1, 1); 2],
-        dilations: vec![1, 1],
-        group,
-    }
-}
-
-/// `x [1,3,6,6]` → Conv 3→3 (3×3, pad 1, bias) → ReLU → 2×2 average pool `[1,3,3,3]` →
-/// flatten `[1,27]` (changes the padded layout: 3·4·4 → 32) → MatMul `[27,16]` + bias.
-fn small_cnn() -> Graph {
-    cnn_ignoring(None)
-}
-
-/// [`small_cnn`], with the kernel's weights on input channel `ignored` set to zero (the output
-/// then does not depend on that channel).
-fn cnn_ignoring(ignored: Option<usize>) -> Graph {
-    let mut g = Graph::new();
-    let x = g.add_input("x", INPUT.to_vec(), DType::F32);
-    let mut wv = rand_vec(81, 11, 0.4);
-    if let Some(ch) = ignored {
-        for o in 0..3 {
-            wv[(o * 3 + ch) * 9..(o * 3 + ch + 1) * 9].fill(0.0);
-        }
-    }
-    let w = g.add_const(
-        "w",
-        Tensor::new(vec![3, 3, 3, 3], wv).expect("shape").into(),
-    );
-    let b = g.add_const("b", value(&[3], 12, 0.1));
-    let c = push(&mut g, "conv", Op::Conv(conv_spec(1)), vec![x, w, b]);
-    let r = push(&mut g, "relu", Op::Unary(UnaryFn::Relu), vec![c]);
-    let pool = PoolSpec {
-        kernel: vec![2, 2],
-        strides: vec![2, 2],
-        pads: vec![(0, 0); 2],
-        dilations: vec![1, 1],
-    };
-    let a = push(
-        &mut g,
-        "avgpool",
-        Op::SumPool {
-            pool,
-            normalize: true,
-            count_include_pad: true,
-        },
-        vec![r],
-    );
-    let f = push(
-        &mut g,
-        "flatten",
-        Op::Reshape { shape: vec![1, 27] },
-        vec![a],
-    );
-    let w2 = g.add_const("w2", value(&[27, 16], 13, 0.4));
-    let b2 = g.add_const("b2", value(&[16], 14, 0.1));
-    let y = push(
-        &mut g,
-        "fc",
-        Op::MatMul {
-            transpose_a: false,
-            transpose_b: false,
-        },
-        vec![f, w2],
-    );
-    let y = push(&mut g, "fc_bias", Op::Binary(BinaryOp::Add), vec![y, b2]);
-    g.add_output(y, "logits").expect("output");
-    g
-}
+use p3_field::PrimeCharacteristicRing;
 
 fn compiled(g: &Graph) -> ProverKey {
-    let calib: Vec<Vec<Value>> = (0..4).map(|i| vec![value(&INPUT, 500 + i, 1.0)]).collect();
-    let config = QuantConfig {
-        act_bits: 8,
-        ..QuantConfig::default()
-    };
-    let q = quantize_with_inputs(g, &calib, &config).expect("quantize");
-    compile(q, Visibility::Private, ProofParams::default()).expect("compile")
+    compiled_8bit(g, &CNN_INPUT, Visibility::Private)
 }
 
 fn input(seed: u64) -> Vec<Value> {
-    vec![value(&INPUT, seed, 0.9)]
-}
-
-struct Fixture {
-    pk: ProverKey,
-    proof: ZkProof,
-    witness: Witness,
+    vec![random_value(&CNN_INPUT, seed, 0.9)]
 }
 
 /// The small CNN's key and one honest proof (made once per test binary).
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
-    F.get_or_init(|| {
-        let pk = compiled(&small_cnn());
-        let (proof, witness) = zk::prove(&pk, &input(7), &mut rng(1)).expect("prove");
-        Fixture { pk, proof, witness }
-    })
+    F.get_or_init(|| proved(&small_cnn(), &CNN_INPUT))
 }
 
 fn node(pk: &ProverKey, pred: impl Fn(&QOp) -> bool) -> usize {
@@ -160,6 +67,8 @@ fn zk_proof_of_a_small_cnn_verifies() {
             ZkLayerProof::MatMul(..) => "MatMul",
             ZkLayerProof::Linear(_) => "Linear",
             ZkLayerProof::Free => "Free",
+            ZkLayerProof::Product(..) => "Product",
+            ZkLayerProof::Concat { .. } => "Concat",
         })
         .collect();
     assert_eq!(
@@ -180,7 +89,9 @@ fn zk_proof_of_a_small_cnn_verifies() {
     // A second input, and a public-input key, also verify.
     let (proof, _) = zk::prove(&f.pk, &input(8), &mut rng(2)).expect("prove");
     assert!(verifies(&f.pk.vk, &proof, "second input"));
-    let calib: Vec<Vec<Value>> = (0..4).map(|i| vec![value(&INPUT, 500 + i, 1.0)]).collect();
+    let calib: Vec<Vec<Value>> = (0..4)
+        .map(|i| vec![random_value(&CNN_INPUT, 500 + i, 1.0)])
+        .collect();
     let config = QuantConfig {
         act_bits: 8,
         ..QuantConfig::default()
@@ -201,76 +112,29 @@ fn zk_proof_of_a_small_cnn_verifies() {
 
 // ----- tampering -----
 
-/// The field a leaf belongs to: `Variant.field[.subfield]` for the new layer proofs.
-fn new_field(path: &[Json]) -> Option<String> {
-    let i = path
-        .iter()
-        .position(|s| matches!(s.as_str(), Some("Conv" | "Map" | "Scale")))?;
-    let names: Vec<String> = path[i..]
-        .iter()
-        .take(3)
-        .map(|s| match s {
-            Json::String(k) => k.clone(),
-            Json::Number(n) => format!("[{n}]"),
-            _ => String::new(),
-        })
-        .collect();
-    Some(names.join("."))
-}
-
 #[test]
 fn zk_cnn_rejects_every_tampered_new_field() {
     let f = fixture();
     let json = serde_json::to_value(&f.proof).expect("serialize");
-    let mut paths = Vec::new();
-    numeric_paths(&json, &mut Vec::new(), &mut paths);
-    let mut by_field: std::collections::BTreeMap<String, Vec<Vec<Json>>> = Default::default();
-    for p in paths {
-        if let Some(k) = new_field(&p) {
-            by_field.entry(k).or_default().push(p);
-        }
-    }
-    for want in [
-        "Conv.bias",
-        "Conv.relation.sumcheck",
-        "Conv.relation.operand_evals",
-        "Conv.relation.output_mask_eval",
-        "Conv.rows",
-        "Map.[0].sumcheck",
-        "Map.[0].eval",
-        "Map.[1]",
-        "Scale.map.sumcheck",
-        "Scale.map.eval",
-        "Scale.weight",
-        "Scale.rows",
-    ] {
-        assert!(
-            by_field.keys().any(|k| k.starts_with(want)),
-            "no field {want} in {:?}",
-            by_field.keys().collect::<Vec<_>>()
-        );
-    }
-    let mut tried = 0;
-    for (field, ps) in &by_field {
-        let step = (ps.len() / 6).max(1);
-        let mut rejected_any = false;
-        for p in ps.iter().step_by(step) {
-            let mut j = json.clone();
-            let x = at(&mut j, p);
-            let Some(u) = x.as_u64() else { continue };
-            *x = Json::from(u ^ 1);
-            let Ok(forged) = serde_json::from_value::<ZkProof>(j) else {
-                continue;
-            };
-            tried += 1;
-            assert!(
-                !verifies(&f.pk.vk, &forged, field),
-                "tampered {field} at {p:?} verified"
-            );
-            rejected_any = true;
-        }
-        assert!(rejected_any, "no mutation of {field} parsed");
-    }
+    let by_field = leaves_by_field(&json, &["Conv", "Map", "Scale"], 3);
+    assert_fields_present(
+        &by_field,
+        &[
+            "Conv.bias",
+            "Conv.relation.sumcheck",
+            "Conv.relation.operand_evals",
+            "Conv.relation.output_mask_eval",
+            "Conv.rows",
+            "Map.[0].sumcheck",
+            "Map.[0].eval",
+            "Map.[1]",
+            "Scale.map.sumcheck",
+            "Scale.map.eval",
+            "Scale.weight",
+            "Scale.rows",
+        ],
+    );
+    let tried = assert_tampered_fields_rejected(&f.pk.vk, &json, &by_field, 6);
     assert!(tried > 40, "only {tried} mutations tried");
     // Structural tampering: a missing bias value, a layer proof of another kind.
     let conv = f
@@ -305,14 +169,6 @@ fn zk_cnn_rejects_every_tampered_new_field() {
 }
 
 // ----- wrong witnesses -----
-
-fn with_entry(w: &Witness, id: usize, index: usize, delta: i64) -> Witness {
-    let mut bad = w.clone();
-    let mut data = bad.tensors[id].data().to_vec();
-    data[index] += delta;
-    bad.tensors[id] = Tensor::new(bad.tensors[id].shape().to_vec(), data).expect("shape");
-    bad
-}
 
 /// Proves altered witnesses: every proof the prover hands out must be rejected, and at least
 /// one must be handed out (the prover does not notice the change itself).
@@ -359,13 +215,9 @@ fn zk_cnn_rejects_a_wrong_pooled_value() {
 #[test]
 fn zk_cnn_proof_reveals_no_unmasked_private_evaluation() {
     let f = fixture();
-    let (_, settle) = zk::verify_with_claims(&f.pk.vk, &f.proof, None).expect("verifies");
-    let zp = zk::ZkPlan::new(&f.pk.vk).expect("plan");
-    let json = serde_json::to_value(&f.proof).expect("serialize");
-    let mut numbers = Vec::new();
-    all_numbers(&json, &mut numbers);
-    // No run of four private input values, and no private activation of the convolution
-    // block (conv accumulator, pooled sum, mean) as a run, appears in the proof.
+    // No run of private input values, and no private activation of the convolution block
+    // (conv accumulator, pooled sum, mean) as a run, appears in the proof; no claim on a
+    // private table reveals its unmasked evaluation.
     let g = &f.pk.graph;
     let private_nodes = [
         g.inputs[0].node,
@@ -373,43 +225,9 @@ fn zk_cnn_proof_reveals_no_unmasked_private_evaluation() {
         node(&f.pk, |op| matches!(op, QOp::SumPool(_))),
         node(&f.pk, |op| matches!(op, QOp::Mul)),
     ];
-    for &n in &private_nodes {
-        let encoded: Vec<u64> = f.witness.tensors[n]
-            .data()
-            .iter()
-            .map(|&v| from_i64(v).as_canonical_u64())
-            .collect();
-        assert!(
-            !numbers
-                .windows(4)
-                .any(|w| encoded.windows(4).any(|e| e == w)),
-            "four consecutive values of node {n} appear in the proof"
-        );
-    }
-    let numbers: std::collections::HashSet<u64> = numbers.into_iter().collect();
-    let outputs: Vec<usize> = g.outputs.iter().map(|o| o.node).collect();
-    let mut checked = 0;
-    for claim in &settle.first {
-        let node = match zp.tables[claim.table] {
-            zk::plan::Table1::Blinded(n) | zk::plan::Table1::Limb(n, _) => n,
-            _ => continue,
-        };
-        if outputs.contains(&node) {
-            continue;
-        }
-        assert_ne!(claim.point[0], EF::ZERO, "a private table opened at c = 0");
-        let padded = lucid_proof::layout::PaddedTensor::from_tensor(
-            &g.nodes[node].shape,
-            &f.witness.tensors[node],
-        );
-        let plain = eval_mle_base(&padded.evals, &claim.point[1..]);
-        assert_ne!(plain, claim.value);
-        assert!(
-            !numbers.contains(&first_limb(plain)),
-            "an unmasked evaluation of node {node} is in the proof"
-        );
-        checked += 1;
-    }
+    let checked = assert_no_unmasked_evaluation(&f.pk, &f.proof, &f.witness, &private_nodes);
+    let (_, settle) = zk::verify_with_claims(&f.pk.vk, &f.proof, None).expect("verifies");
+    let zp = zk::ZkPlan::new(&f.pk.vk).expect("plan");
     assert!(checked >= 10, "only {checked} private claims checked");
     // The claim the convolution leaves on the private input is blinded (c ≠ 0), and so are
     // the virtual tensors' values the proof reveals: the revealed values of the new
@@ -449,15 +267,15 @@ fn zk_cnn_proof_reveals_no_unmasked_private_evaluation() {
 fn zk_refuses_a_grouped_conv_and_names_it() {
     let mut g = Graph::new();
     let x = g.add_input("x", vec![1, 4, 6, 6], DType::F32);
-    let w = g.add_const("w", value(&[4, 2, 3, 3], 31, 0.4));
+    let w = g.add_const("w", random_value(&[4, 2, 3, 3], 31, 0.4));
     let c = push(&mut g, "grouped_conv", Op::Conv(conv_spec(2)), vec![x, w]);
     g.add_output(c, "y").expect("output");
     let calib: Vec<Vec<Value>> = (0..2)
-        .map(|i| vec![value(&[1, 4, 6, 6], 40 + i, 1.0)])
+        .map(|i| vec![random_value(&[1, 4, 6, 6], 40 + i, 1.0)])
         .collect();
     let q = quantize_with_inputs(&g, &calib, &QuantConfig::default()).expect("quantize");
     let pk = compile(q, Visibility::Private, ProofParams::default()).expect("compile");
-    let err = zk::prove(&pk, &[value(&[1, 4, 6, 6], 3, 0.9)], &mut rng(1))
+    let err = zk::prove(&pk, &[random_value(&[1, 4, 6, 6], 3, 0.9)], &mut rng(1))
         .expect_err("grouped conv is refused")
         .to_string();
     assert!(err.contains("zero-knowledge"), "{err}");
@@ -471,7 +289,7 @@ fn zk_proves_pads_slices_and_upsampling() {
     let mut g = Graph::new();
     let shape = [1usize, 2, 6, 6];
     let x = g.add_input("x", shape.to_vec(), DType::F32);
-    let w = g.add_const("w", value(&[2, 2, 3, 3], 51, 0.4));
+    let w = g.add_const("w", random_value(&[2, 2, 3, 3], 51, 0.4));
     let mut spec = conv_spec(1);
     spec.pads = vec![(0, 0); 2];
     let c = push(&mut g, "conv", Op::Conv(spec), vec![x, w]);
@@ -511,7 +329,7 @@ fn zk_proves_pads_slices_and_upsampling() {
         Op::Reshape { shape: vec![1, 96] },
         vec![u],
     );
-    let w2 = g.add_const("w2", value(&[96, 16], 52, 0.3));
+    let w2 = g.add_const("w2", random_value(&[96, 16], 52, 0.3));
     let y = push(
         &mut g,
         "fc",
@@ -522,7 +340,9 @@ fn zk_proves_pads_slices_and_upsampling() {
         vec![f, w2],
     );
     g.add_output(y, "y").expect("output");
-    let calib: Vec<Vec<Value>> = (0..4).map(|i| vec![value(&shape, 60 + i, 1.0)]).collect();
+    let calib: Vec<Vec<Value>> = (0..4)
+        .map(|i| vec![random_value(&shape, 60 + i, 1.0)])
+        .collect();
     let config = QuantConfig {
         act_bits: 8,
         ..QuantConfig::default()
@@ -530,7 +350,8 @@ fn zk_proves_pads_slices_and_upsampling() {
     let q = quantize_with_inputs(&g, &calib, &config).expect("quantize");
     let pk = compile(q, Visibility::Private, ProofParams::default()).expect("compile");
     let ops: Vec<&str> = pk.graph.nodes.iter().map(|n| n.op.name()).collect();
-    let (proof, witness) = zk::prove(&pk, &[value(&shape, 61, 0.9)], &mut rng(62)).expect("prove");
+    let (proof, witness) =
+        zk::prove(&pk, &[random_value(&shape, 61, 0.9)], &mut rng(62)).expect("prove");
     let outputs = zk::verify(&pk.vk, &proof, None).expect("verifies");
     assert_eq!(
         outputs[0], witness.tensors[pk.graph.outputs[0].node],
@@ -570,10 +391,10 @@ fn zk_cnn_revealed_elements_do_not_depend_on_the_private_input() {
     // Two inputs that differ only on the input channel the kernel ignores: same output,
     // different private input, conv input claims on the differing entries.
     let pk = compiled(&cnn_ignoring(Some(2)));
-    let a = vec![value(&INPUT, 71, 0.9)];
+    let a = vec![random_value(&CNN_INPUT, 71, 0.9)];
     let mut bd = rand_vec(108, 71, 0.9);
     bd[72..].fill(0.3);
-    let b: Vec<Value> = vec![Tensor::new(INPUT.to_vec(), bd).expect("shape").into()];
+    let b: Vec<Value> = vec![Tensor::new(CNN_INPUT.to_vec(), bd).expect("shape").into()];
     let wa = int_eval_run(&pk, &a);
     let wb = int_eval_run(&pk, &b);
     let out = pk.graph.outputs[0].node;
@@ -619,4 +440,94 @@ fn zk_cnn_revealed_elements_do_not_depend_on_the_private_input() {
 
 fn int_eval_run(pk: &ProverKey, inputs: &[Value]) -> Witness {
     lucid_model::int_eval::run(&pk.graph, inputs).expect("run")
+}
+
+// ----- transposed convolutions -----
+
+/// `x [1,2,4,4]` → transposed conv 2→3 (3×3, stride 2, crop 1 each side, output padding 1,
+/// bias) `[1,3,8,8]` → ReLU → flatten `[1,192]` → MatMul `[192,16]`.
+fn deconv_net() -> Graph {
+    let shape = [1usize, 2, 4, 4];
+    let mut g = Graph::new();
+    let x = g.add_input("x", shape.to_vec(), DType::F32);
+    let w = g.add_const("w", random_value(&[2, 3, 3, 3], 81, 0.4));
+    let b = g.add_const("b", random_value(&[3], 82, 0.1));
+    let spec = lucid_model::ir::DeconvSpec {
+        strides: vec![2, 2],
+        pads: vec![(1, 1); 2],
+        dilations: vec![1, 1],
+        output_padding: vec![1, 1],
+        group: 1,
+    };
+    let d = push(&mut g, "deconv", Op::Deconv(spec), vec![x, w, b]);
+    let r = push(&mut g, "relu", Op::Unary(UnaryFn::Relu), vec![d]);
+    let f = push(
+        &mut g,
+        "flatten",
+        Op::Reshape {
+            shape: vec![1, 192],
+        },
+        vec![r],
+    );
+    let w2 = g.add_const("w2", random_value(&[192, 16], 83, 0.2));
+    let y = push(
+        &mut g,
+        "fc",
+        Op::MatMul {
+            transpose_a: false,
+            transpose_b: false,
+        },
+        vec![f, w2],
+    );
+    g.add_output(y, "y").expect("output");
+    g
+}
+
+#[test]
+fn zk_proves_a_transposed_convolution() {
+    let shape = [1usize, 2, 4, 4];
+    let f = proved(&deconv_net(), &shape);
+    let outputs = zk::verify(&f.pk.vk, &f.proof, None).expect("honest proof verifies");
+    assert_eq!(outputs[0], f.witness.tensors[f.pk.graph.outputs[0].node]);
+    let deconv = node(&f.pk, |op| matches!(op, QOp::Deconv(_)));
+    assert_eq!(f.pk.graph.nodes[deconv].shape, [1, 3, 8, 8]);
+    let at = f
+        .proof
+        .layers
+        .iter()
+        .position(|l| l.node as usize == deconv)
+        .expect("the deconvolution's proof");
+    assert!(matches!(
+        f.proof.layers[at].layer,
+        ZkLayerProof::Conv { bias: Some(_), .. }
+    ));
+    // Every field of the deconvolution's proof tampered is rejected.
+    let json = serde_json::to_value(&f.proof).expect("serialize");
+    let by_field = layer_leaves_by_field(&json, at, &["Conv"], 3);
+    assert_fields_present(
+        &by_field,
+        &[
+            "Conv.bias",
+            "Conv.relation.sumcheck",
+            "Conv.relation.operand_evals",
+            "Conv.relation.output_mask_eval",
+            "Conv.rows",
+        ],
+    );
+    let tried = assert_tampered_fields_rejected(&f.pk.vk, &json, &by_field, 6);
+    assert!(tried > 15, "only {tried} mutations tried");
+    // Wrong deconvolution outputs (an interior entry, a border entry) are rejected.
+    for (index, delta) in [(0usize, 1i64), (9, -1), (63, 2), (100, 1)] {
+        let bad = with_entry(&f.witness, deconv, index, delta);
+        let proof = zk::prove_witness(&f.pk, &bad, &mut rng(90 + index as u64))
+            .unwrap_or_else(|e| panic!("the prover should not notice a wrong deconv: {e}"));
+        assert!(
+            !verifies(&f.pk.vk, &proof, "wrong deconv output"),
+            "a wrong deconvolution value at {index} verified"
+        );
+    }
+    // No private value or unmasked evaluation in the proof.
+    let private = [f.pk.graph.inputs[0].node, deconv];
+    let checked = assert_no_unmasked_evaluation(&f.pk, &f.proof, &f.witness, &private);
+    assert!(checked >= 5, "only {checked} private claims checked");
 }

@@ -291,8 +291,9 @@ pub fn route(
     Ok(())
 }
 
-/// Routes a matrix product's two operand claims (`route` each), both at the relation's
-/// challenge `c`, at their points `points`, with the relation's operand values `evals`.
+/// Routes a two-operand step's operand claims (`route` each; a matrix product's or a
+/// convolution's relation, an addition's linear step), both at the step's challenge `c`, at
+/// their points `points`, with the step's operand values `evals`.
 pub fn route_operands(
     zp: &ZkPlan,
     on_node: &mut [Vec<BlindedClaim>],
@@ -304,12 +305,40 @@ pub fn route_operands(
 ) -> Result<(), ProofError> {
     if evals.len() != 2 {
         return Err(malformed(format!(
-            "a matrix product has 2 operand values, got {}",
+            "a two-operand step has 2 operand values, got {}",
             evals.len()
         )));
     }
     for ((n, point), &value) in operands.into_iter().zip(points).zip(evals) {
         route(zp, on_node, settle, n, BlindedClaim::new(c, point, value))?;
+    }
+    Ok(())
+}
+
+/// Routes a requantization's claims at its point `p = (c ‖ r)`: `x_claim` (the linear step's
+/// claim on the input `X'(c, r)`) to the input, `evals[0] = Y'(c, r)` to the requantization's
+/// own blinded table, and `evals[1 + l] = L'_l(c, r)` to remainder limb `l`'s table.
+#[allow(clippy::too_many_arguments)]
+pub fn route_requant(
+    zp: &ZkPlan,
+    graph: &QGraph,
+    on_node: &mut [Vec<BlindedClaim>],
+    settle: &mut Settle,
+    id: usize,
+    p: &[EF],
+    x_claim: BlindedClaim,
+    evals: &[EF],
+) -> Result<(), ProofError> {
+    let (&c, r) = p
+        .split_first()
+        .ok_or_else(|| malformed("an empty requantization point"))?;
+    let (&y, limbs) = evals
+        .split_first()
+        .ok_or_else(|| malformed("no requantization evaluations"))?;
+    route(zp, on_node, settle, graph.nodes[id].inputs[0], x_claim)?;
+    route(zp, on_node, settle, id, BlindedClaim::new(c, r.to_vec(), y))?;
+    for (l, &v) in limbs.iter().enumerate() {
+        settle.push_first(limb_table(zp, id, l)?, p.to_vec(), v);
     }
     Ok(())
 }

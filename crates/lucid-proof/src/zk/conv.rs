@@ -18,17 +18,24 @@
 //! `W(r_o, z*_c, z*_q)` (revealed: a weight), `X'(c*, r_n, z*_c, z*_x)` (blinded, a query to
 //! `R_X`), `K_r(z*_q, z*_x)` (the verifier computes it from the taps) and `R_Y(z*_R)` (the
 //! committed output mask). Refused: grouped convolutions.
+//!
+//! A transposed convolution (`QOp::Deconv`, one group) is the same relation: it scatters
+//! `Y[n, o, p·s + q·d − pad] += X[n, c, p]·W[c, o, q]`, i.e. the taps `(y, q, p)` of its
+//! scatter (`scatter_window`) play the window's `(p, q, x)`, and its weight `[C, O, K…]` is
+//! bound at `W(c, r_o, q)` (the output channel is its *second* axis): the operand point is
+//! `(z_c ‖ r_o ‖ z_q)`. What it reveals is a convolution's.
 
 use lucid_core::field::{EF, F};
 use lucid_core::mle::{eq_table, lift};
 use lucid_core::sumcheck::ProductTerm;
 use lucid_core::sumcheck::zk_relation::{BlindedClaim, RelationShape};
+use lucid_model::ir::DeconvSpec;
 use lucid_model::quant::{QGraph, QOp};
 use p3_field::PrimeCharacteristicRing;
 
 use crate::layers::maps::{Window, window};
 use crate::layers::matmul::bind_middle;
-use crate::layout::{PaddedShape, prefix_selector};
+use crate::layout::{PaddedShape, for_each_index, prefix_selector};
 
 /// The geometry of a convolution in zero-knowledge mode.
 #[derive(Clone, Debug)]
@@ -39,6 +46,8 @@ pub struct ConvGeom {
     /// Variables of the output's batch and channel dimensions.
     log_n: usize,
     log_o: usize,
+    /// A transposed convolution: the weight is `[C, O, K…]` (else `[O, C, K…]`).
+    transposed: bool,
     /// Input channels, kernel positions, input positions.
     log_c: usize,
     log_q: usize,
@@ -49,8 +58,10 @@ impl ConvGeom {
     /// The geometry of node `id`, or why zero-knowledge mode cannot prove it.
     pub fn new(graph: &QGraph, id: usize) -> Result<Self, String> {
         let node = &graph.nodes[id];
-        let QOp::Conv(spec) = &node.op else {
-            return Err("not a convolution".into());
+        let (group, transposed) = match &node.op {
+            QOp::Conv(spec) => (spec.group, false),
+            QOp::Deconv(spec) => (spec.group, true),
+            _ => return Err("not a convolution".into()),
         };
         if !(2..=3).contains(&node.inputs.len()) {
             return Err(format!("{} operands", node.inputs.len()));
@@ -60,10 +71,14 @@ impl ConvGeom {
         if xs.len() < 3 || ws.len() != xs.len() {
             return Err(format!("conv input {xs:?} and weight {ws:?}"));
         }
-        if spec.group != 1 {
+        if group != 1 {
             return Err("grouped convolutions are not yet supported in zero-knowledge mode".into());
         }
-        let (o, c) = (ws[0], ws[1]);
+        let (o, c) = if transposed {
+            (ws[1], ws[0])
+        } else {
+            (ws[0], ws[1])
+        };
         if c != xs[1] {
             return Err(format!("conv channels {} vs weight {ws:?}", xs[1]));
         }
@@ -71,13 +86,17 @@ impl ConvGeom {
         if has_bias && shape(2) != [o] {
             return Err(format!("bias {:?} for {o} output channels", shape(2)));
         }
-        let win = window(
-            &xs[2..],
-            &ws[2..],
-            &spec.strides,
-            &spec.dilations,
-            &spec.pads,
-        )?;
+        let win = match &node.op {
+            QOp::Deconv(spec) => scatter_window(&xs[2..], &ws[2..], spec)?,
+            QOp::Conv(spec) => window(
+                &xs[2..],
+                &ws[2..],
+                &spec.strides,
+                &spec.dilations,
+                &spec.pads,
+            )?,
+            _ => return Err("not a convolution".into()),
+        };
         let mut want = vec![xs[0], o];
         want.extend_from_slice(&win.out_dims);
         if node.shape != want {
@@ -101,6 +120,7 @@ impl ConvGeom {
             out,
             has_bias,
             win,
+            transposed,
         })
     }
 
@@ -149,11 +169,17 @@ impl ConvGeom {
         (zc, zq, zx)
     }
 
-    /// The operands' points: `W` at `(r_o ‖ z_c ‖ z_q)`, `X` at `(r_n ‖ z_c ‖ z_x)`.
+    /// The operands' points: `W` at `(r_o ‖ z_c ‖ z_q)` (`(z_c ‖ r_o ‖ z_q)` transposed), `X`
+    /// at `(r_n ‖ z_c ‖ z_x)`.
     pub fn operand_points(&self, r: &[EF], z: &[EF]) -> [Vec<EF>; 2] {
         let (rn, ro, _) = self.split(r);
         let (zc, zq, zx) = self.split_z(z);
-        [[ro, zc, zq].concat(), [rn, zc, zx].concat()]
+        let w = if self.transposed {
+            [zc, ro, zq].concat()
+        } else {
+            [ro, zc, zq].concat()
+        };
+        [w, [rn, zc, zx].concat()]
     }
 
     /// `K_r(z_q, z_x)`, the public table's value at `z*_F` (the verifier's side).
@@ -183,10 +209,15 @@ impl ConvGeom {
         out
     }
 
-    /// The weight operand's half `W(r_o, c, q)` repeated over `x`, from the padded weight.
+    /// The weight operand's half `W(r_o, c, q)` (`W(c, r_o, q)` transposed) repeated over `x`,
+    /// from the padded weight.
     pub fn weight_operand(&self, w: &[F], r: &[EF]) -> Vec<EF> {
         let (_, ro, _) = self.split(r);
-        let bound = bind_middle(w, 0, ro, self.log_c + self.log_q);
+        let bound = if self.transposed {
+            bind_middle(w, self.log_c, ro, self.log_q)
+        } else {
+            bind_middle(w, 0, ro, self.log_c + self.log_q)
+        };
         let reps = 1usize << self.log_x;
         bound
             .iter()
@@ -212,4 +243,63 @@ impl ConvGeom {
         }
         out
     }
+}
+
+/// The taps of a transposed convolution (one group) in a convolution window's form: for every
+/// input position `p` and kernel position `q` whose scattered output position
+/// `y = p·s + q·d − pad` is real, `(y, q, p)` as padded offsets; and the output spatial dims.
+fn scatter_window(
+    in_dims: &[usize],
+    kernel: &[usize],
+    spec: &DeconvSpec,
+) -> Result<Window, String> {
+    let k = in_dims.len();
+    let extra = |i: usize| spec.output_padding.get(i).copied().unwrap_or(0);
+    if [
+        kernel.len(),
+        spec.strides.len(),
+        spec.dilations.len(),
+        spec.pads.len(),
+    ]
+    .iter()
+    .any(|&l| l != k)
+    {
+        return Err(format!("deconvolution parameters for {k} spatial axes"));
+    }
+    let mut out_dims = Vec::with_capacity(k);
+    for i in 0..k {
+        let (s, d) = (spec.strides[i], spec.dilations[i]);
+        if s == 0 || d == 0 || kernel[i] == 0 || in_dims[i] == 0 {
+            return Err("zero stride, dilation, kernel or input size".into());
+        }
+        let full = s * (in_dims[i] - 1) + extra(i) + d * (kernel[i] - 1) + 1;
+        out_dims.push(
+            full.checked_sub(spec.pads[i].0 + spec.pads[i].1)
+                .ok_or("the deconvolution crops more than its output")?,
+        );
+    }
+    let (ps, qs, ys) = (
+        PaddedShape::new(in_dims),
+        PaddedShape::new(kernel),
+        PaddedShape::new(&out_dims),
+    );
+    let mut taps = Vec::new();
+    let mut y = vec![0usize; k];
+    for_each_index(in_dims, |p| {
+        for_each_index(kernel, |q| {
+            for ax in 0..k {
+                let v = (p[ax] * spec.strides[ax] + q[ax] * spec.dilations[ax])
+                    .checked_sub(spec.pads[ax].0)
+                    .filter(|&v| v < out_dims[ax]);
+                let Some(v) = v else { return };
+                y[ax] = v;
+            }
+            taps.push((
+                ys.padded_offset(&y),
+                qs.padded_offset(q),
+                ps.padded_offset(p),
+            ));
+        });
+    });
+    Ok(Window { out_dims, taps })
 }

@@ -1,7 +1,9 @@
 //! Zero-knowledge proofs of inference (issue 6), for MLP-shaped and convolutional graphs:
-//! matrix products, convolutions with one group ([`conv`]), additions and subtractions (bias
-//! broadcast), products of an activation with a weight and index maps of one operand (sum
-//! pooling, layout-changing reshapes, slices, zero pads, …: [`maps`]), requantizations,
+//! matrix products, convolutions and transposed convolutions with one group ([`conv`]),
+//! additions and subtractions (bias
+//! broadcast), element-wise products of two activations ([`product`]), products of an
+//! activation with a weight and index maps (sum pooling, layout-changing reshapes, slices, zero
+//! pads, gathers with public indices, concatenations: [`maps`]), requantizations,
 //! function-table lookups (ReLU), identity, layout-keeping reshapes and transposes. Any other
 //! operator is refused with an error naming the node and op ("not yet supported in
 //! zero-knowledge mode"). See `docs/ZK.md`.
@@ -64,11 +66,12 @@
 //! 2. First hiding commitment ([`plan::Table1`] order): every committed tensor blinded
 //!    `[T ; R_T]` (private inputs, requantization outputs, lookup outputs, layer outputs a
 //!    lookup reads — not the weights), the remainder limbs blinded, the committed masks `R_V`
-//!    of the virtual matrix-product outputs, the blinded lookup multiplicities, and the packed
-//!    Libra masks of every zero-knowledge sumcheck of the proof (their shapes come from the
-//!    plan). Masks of other virtual tensors are *derived*: an addition's mask is the same
-//!    combination of its operands' masks (a weight operand's "mask" being the weight), a free
-//!    map's the mapped mask, and a requantization's lowest limb mask is
+//!    of the virtual matrix-product, convolution and two-activation product outputs, the
+//!    blinded lookup multiplicities, and the packed Libra masks of every zero-knowledge
+//!    sumcheck of the proof (their shapes come from the plan). Masks of other virtual tensors
+//!    are *derived*: an addition's mask is the same combination of its operands' masks (a
+//!    weight operand's "mask" being the weight), a map's the mapped masks (summed over a
+//!    concatenation's operands), and a requantization's lowest limb mask is
 //!    `R_X − 2^s·R_Y − Σ_{i≥1} 2^{B·i}·R_{L_i}` (`B` the range width, below), so every linear
 //!    relation also holds on the masks (`lucid_core::sumcheck::zk_relation`, "Linear
 //!    relations"). In byte mode the committed low bytes `[v0 ; R_0]` of the split checks
@@ -96,8 +99,11 @@
 //!    is reduced by `prove_relation` to claims on `A'(c*, r_i, z*)`, `B'(c*, z*, r_j)` (the
 //!    plain `W(z*, r_j)` for a weight) and its mask; a convolution likewise by one relation
 //!    over (input channels × kernel taps × input positions) after the bias value `bias(r_o)`
-//!    ([`conv`]); an index map or a product with a weight by a map sumcheck onto its blinded
-//!    input (`zk-map/…`; a product also sends the weight's value, [`maps`]); an addition by a
+//!    ([`conv`]); a product of two activations by a relation over the output's variables
+//!    ([`product`]); an index map or a product with a weight by a map sumcheck onto its
+//!    blinded input (`zk-map/…`; a product also sends the weight's value, [`maps`]); a
+//!    concatenation by its operands' shares (`zk/map-shares`) and a map sumcheck per operand;
+//!    an addition by a
 //!    linear step; a free map by moving the point. A committed layer output is opened at all its claims and one of them
 //!    (with a random `c`) is reduced.
 //! 8. One hiding opening of the first commitment (every claim on it, including the Libra mask
@@ -134,6 +140,7 @@ mod layers;
 pub mod maps;
 pub mod masks;
 pub mod plan;
+pub mod product;
 pub mod proof;
 pub mod prover;
 pub mod verifier;

@@ -352,11 +352,14 @@ fn check_layer(graph: &QGraph, id: usize) -> Result<(), ProofError> {
                 return Err(unsupported(node, "operand shape differs from the output"));
             }
         }
-        QOp::Conv(_) => {
+        QOp::Conv(_) | QOp::Deconv(_) => {
             super::conv::ConvGeom::new(graph, id).map_err(|e| unsupported(node, e))?;
         }
         QOp::Mul => {
-            super::maps::ZkScale::new(graph, id).map_err(|e| unsupported(node, e))?;
+            if let Err(scale) = super::maps::ZkScale::new(graph, id) {
+                super::product::ZkProduct::new(graph, id)
+                    .map_err(|product| unsupported(node, format!("{scale}; {product}")))?;
+            }
         }
         op if super::maps::is_index_map(op) => {
             super::maps::map_kind(graph, id).map_err(|e| unsupported(node, e))?;
@@ -379,9 +382,15 @@ fn check_layer(graph: &QGraph, id: usize) -> Result<(), ProofError> {
     Ok(())
 }
 
-/// The sumcheck slot of a convolution, an index map or a product with a weight, and the
-/// operands its reduction leaves claims on.
-fn extra_slot(graph: &QGraph, id: usize) -> Option<(SumcheckSlot, Vec<usize>)> {
+/// Whether node `id` is an element-wise product of two activations (proved by a relation,
+/// [`super::product`]) rather than a product with a weight ([`super::maps::ZkScale`]).
+pub fn is_product(graph: &QGraph, id: usize) -> bool {
+    matches!(graph.nodes[id].op, QOp::Mul) && super::maps::ZkScale::new(graph, id).is_err()
+}
+
+/// The sumcheck slots of a convolution, a product, an index map (one per operand) or a
+/// product with a weight, and the operands its reduction leaves claims on.
+fn extra_slots(graph: &QGraph, id: usize) -> Option<(Vec<SumcheckSlot>, Vec<usize>)> {
     let node = &graph.nodes[id];
     let slot = |kind, vars, degree| SumcheckSlot {
         node: id,
@@ -390,11 +399,18 @@ fn extra_slot(graph: &QGraph, id: usize) -> Option<(SumcheckSlot, Vec<usize>)> {
         degree,
     };
     match node.op {
-        QOp::Conv(_) => {
+        QOp::Conv(_) | QOp::Deconv(_) => {
             let g = super::conv::ConvGeom::new(graph, id).ok()?;
             Some((
-                slot(SumcheckKind::Relation, g.sumcheck_vars(), 4),
+                vec![slot(SumcheckKind::Relation, g.sumcheck_vars(), 4)],
                 node.inputs.clone(),
+            ))
+        }
+        QOp::Mul if is_product(graph, id) => {
+            let p = super::product::ZkProduct::new(graph, id).ok()?;
+            Some((
+                vec![slot(SumcheckKind::Relation, p.sumcheck_vars(), p.degree())],
+                p.operand_nodes(),
             ))
         }
         QOp::Mul => {
@@ -402,15 +418,20 @@ fn extra_slot(graph: &QGraph, id: usize) -> Option<(SumcheckSlot, Vec<usize>)> {
             let (vars, degree) =
                 lucid_core::sumcheck::zk_relation::blinded_map_shape(node_vars(graph, id), 2);
             Some((
-                slot(SumcheckKind::Map, vars, degree),
+                vec![slot(SumcheckKind::Map, vars, degree)],
                 vec![node.inputs[s.input], node.inputs[s.weight]],
             ))
         }
         _ => {
             let m = super::maps::node_map(graph, id)?;
-            let (vars, degree) =
-                lucid_core::sumcheck::zk_relation::blinded_map_shape(m.input_vars(), 1);
-            Some((slot(SumcheckKind::Map, vars, degree), vec![node.inputs[0]]))
+            let slots = (0..m.num_parts())
+                .map(|k| {
+                    let (vars, degree) =
+                        lucid_core::sumcheck::zk_relation::blinded_map_shape(m.input_vars(k), 1);
+                    slot(SumcheckKind::Map, vars, degree)
+                })
+                .collect();
+            Some((slots, super::maps::claimed_inputs(graph, id)))
         }
     }
 }
@@ -475,7 +496,9 @@ impl ZkPlan {
                     check_layer(graph, id)?;
                     if plan.is_committed(id) {
                         Kind::Committed
-                    } else if matches!(node.op, QOp::MatMul { .. } | QOp::Conv(_)) {
+                    } else if matches!(node.op, QOp::MatMul { .. } | QOp::Conv(_) | QOp::Deconv(_))
+                        || is_product(graph, id)
+                    {
                         Kind::CommittedMask
                     } else {
                         Kind::Derived
@@ -539,13 +562,13 @@ impl ZkPlan {
                 });
                 counts[node.inputs[0]] += 1;
                 counts[node.inputs[1]] += 1;
-            } else if let Some((slot, inputs)) = extra_slot(graph, id) {
-                sumchecks.push(slot);
+            } else if let Some((slots, inputs)) = extra_slots(graph, id) {
+                sumchecks.extend(slots);
                 for i in inputs {
                     counts[i] += 1;
                 }
             } else {
-                for &i in &node.inputs {
+                for i in super::maps::claimed_inputs(graph, id) {
                     counts[i] += 1;
                 }
             }
@@ -567,7 +590,7 @@ impl ZkPlan {
                 ));
             }
             if reduced[id] {
-                for &i in &node.inputs {
+                for i in super::maps::claimed_inputs(graph, id) {
                     if kinds[i] == Kind::None {
                         return Err(unsupported(
                             node,

@@ -84,4 +84,12 @@ pub enum ZkLayerProof {
         weight: EF,
         rows: MaskRows,
     },
+    /// An element-wise product of two activations: its relation ([`super::product`]).
+    Product(RelationProof, MaskRows),
+    /// A concatenation (an index map of several operands): each operand's share of the claim
+    /// `L_k(X_k)'(c0, r)` and its map proof onto the blinded operand.
+    Concat {
+        shares: Vec<EF>,
+        maps: Vec<(BlindedMapProof, MaskRows)>,
+    },
 }

@@ -17,20 +17,19 @@ use rand::CryptoRng;
 
 use super::columns::{Cheat, Sources, column_messages, lookup_witness};
 use super::common::{
-    Settle, add_step, free_map, helper_tables, is_free, libra_claims, limb_table, relu_shape,
-    requant_step, route, route_operands, settle_lookup_claims, start_transcript,
+    Settle, helper_tables, is_free, libra_claims, relu_shape, requant_step, route, route_requant,
+    settle_lookup_claims, start_transcript,
 };
 use super::layers::{self as zl, Flow, Private};
 use super::maps::node_map;
 use super::masks::{blinded_eval, pack, row_values};
-use super::plan::{Kind, Table1, ZkPlan, node_vars};
+use super::plan::{Kind, Table1, ZkPlan, is_product, node_vars};
 use super::proof::{ZkLayerProof, ZkNodeProof, ZkProof};
 use super::witness::{derive_masks, remainder_limbs};
 use crate::error::ProofError;
 use crate::graph::plan::{Role, Visibility};
 use crate::graph::weights::WeightsData;
 use crate::key::ProverKey;
-use crate::layers::matmul::bind_middle;
 use crate::layout::PaddedTensor;
 
 fn internal(what: impl ToString) -> ProofError {
@@ -63,9 +62,11 @@ fn pcs(what: &'static str) -> impl Fn(lucid_pcs::PcsError) -> ProofError {
 /// (`c ‖ r`) and the linear step's `zk-linear/inputs`; per output
 /// `sample_ext_vec(b"zk/output-point")`; per reduced layer node in reverse node order its
 /// batching (`zk-batch/…`) and its reduction (`zk-relation/…`, `zk-linear/inputs`, or the
-/// convolution's `zk/conv-bias` and relation, a map's `zk-map/…`, a weight product's `zk-map/…`
-/// and `zk/scale-weight`; nothing for a free map); the first (hiding) opening, then the second (hiding) opening, then the
-/// plain opening of the key's weights commitment (`lucid-pcs/open`, every weight claim).
+/// convolution's `zk/conv-bias` and relation, a two-activation product's relation, a map's
+/// `zk-map/…` (a concatenation's `zk/map-shares`, then one `zk-map/…` per operand), a weight
+/// product's `zk-map/…` and `zk/scale-weight`; nothing for a free map); the first (hiding)
+/// opening, then the second (hiding) opening, then the plain opening of the key's weights
+/// commitment (`lucid-pcs/open`, every weight claim).
 pub fn prove<R: CryptoRng + ?Sized>(
     pk: &ProverKey,
     inputs: &[Value],
@@ -357,24 +358,17 @@ fn prove_core<R: CryptoRng + ?Sized>(
             ));
         }
         let step = requant_step(graph, id, *m, zp.plan.range_bits);
-        let x_claim = step.apply(c, r.clone(), &evals, &mut t).map_err(internal)?;
-        route(
+        let x_claim = step.apply(c, r, &evals, &mut t).map_err(internal)?;
+        route_requant(
             &zp,
-            &mut on_node,
-            &mut settle,
-            graph.nodes[id].inputs[0],
-            x_claim,
-        )?;
-        route(
-            &zp,
+            graph,
             &mut on_node,
             &mut settle,
             id,
-            BlindedClaim::new(c, r.clone(), evals[0]),
+            &p,
+            x_claim,
+            &evals,
         )?;
-        for l in 0..*m {
-            settle.push_first(limb_table(&zp, id, l)?, p.clone(), evals[l + 1]);
-        }
         requant.push(evals);
     }
 
@@ -426,123 +420,23 @@ fn prove_core<R: CryptoRng + ?Sized>(
         } else {
             return Err(internal("unplanned claims on a virtual node"));
         };
+        let mut f = Flow {
+            zp: &zp,
+            graph,
+            on_node: &mut on_node,
+            settle: &mut settle,
+            slot: &mut slot,
+            t: &mut t,
+        };
         let layer = match &node.op {
-            QOp::MatMul { .. } => {
-                let geom = super::common::MatMulGeom::new(graph, id)?;
-                let (a, b) = (node.inputs[0], node.inputs[1]);
-                let (ri, rj) = geom.split(&claim.point);
-                let k = geom.k;
-                let restrict =
-                    |x: usize, rows_first: bool, r: &[EF]| -> Result<Vec<EF>, ProofError> {
-                        let nv = node_vars(graph, x);
-                        let bind = |tab: &[F]| {
-                            if rows_first {
-                                bind_middle(tab, 0, r, nv - r.len())
-                            } else {
-                                bind_middle(tab, nv - r.len(), r, 0)
-                            }
-                        };
-                        let _ = k;
-                        Ok([bind(&padded[x].evals), bind(mask(x)?)].concat())
-                    };
-                let op_a = restrict(a, !geom.transpose_a, ri)?;
-                let op_b = restrict(b, geom.transpose_b, rj)?;
-                let rel = ZkRelation {
-                    shape: geom.shape(claim.clone()),
-                    operands: vec![op_a, op_b],
-                    public: Vec::new(),
-                    output_mask: lift(mask(id)?),
-                };
-                let (rp, out) = prove_relation(rel, &libra[slot], &mut t).map_err(internal)?;
-                let rows = row_values(&libra[slot], &out.point);
-                let _ = libra_claims(&zp, slot, &out.point, &rows, &mut settle)?;
-                slot += 1;
-                let cs = out.operand_claims[0].c;
-                let z = &out.operand_claims[0].point;
-                let points = geom.operand_points(&claim.point, z);
-                route_operands(
-                    &zp,
-                    &mut on_node,
-                    &mut settle,
-                    [a, b],
-                    cs,
-                    points,
-                    &rp.operand_evals,
-                )?;
-                let u = out.output_mask_claim;
-                match zp.kinds[id] {
-                    Kind::Committed => {
-                        let table = zp.blinded_table(id).ok_or_else(|| internal("no table"))?;
-                        let mut p = vec![EF::ONE];
-                        p.extend(u.point);
-                        settle.push_first(table, p, u.value);
-                    }
-                    _ => {
-                        let table = zp
-                            .table(Table1::Mask(id))
-                            .ok_or_else(|| internal("no mask table"))?;
-                        settle.push_first(table, u.point, u.value);
-                    }
-                }
-                ZkLayerProof::MatMul(rp, rows)
-            }
-            QOp::Add { .. } | QOp::Sub { .. } => {
-                let (step, [pa, pb]) = add_step(graph, id, &claim.point)?;
-                let (a, b) = (node.inputs[0], node.inputs[1]);
-                let ea = blinded_eval(&padded[a].evals, mask(a)?, claim.c, &pa);
-                let eb = blinded_eval(&padded[b].evals, mask(b)?, claim.c, &pb);
-                step.check(&claim, &[ea, eb], &mut t).map_err(internal)?;
-                route(
-                    &zp,
-                    &mut on_node,
-                    &mut settle,
-                    a,
-                    BlindedClaim::new(claim.c, pa, ea),
-                )?;
-                route(
-                    &zp,
-                    &mut on_node,
-                    &mut settle,
-                    b,
-                    BlindedClaim::new(claim.c, pb, eb),
-                )?;
-                ZkLayerProof::Linear(vec![ea, eb])
-            }
-            QOp::Conv(_) | QOp::Mul => {
-                let mut f = Flow {
-                    zp: &zp,
-                    graph,
-                    on_node: &mut on_node,
-                    settle: &mut settle,
-                    slot: &mut slot,
-                    t: &mut t,
-                };
-                if matches!(node.op, QOp::Conv(_)) {
-                    zl::prove_conv(&mut f, &private, id, &claim)?
-                } else {
-                    zl::prove_scale(&mut f, &private, id, &claim)?
-                }
-            }
-            _ if node_map(graph, id).is_some() => {
-                let mut f = Flow {
-                    zp: &zp,
-                    graph,
-                    on_node: &mut on_node,
-                    settle: &mut settle,
-                    slot: &mut slot,
-                    t: &mut t,
-                };
-                zl::prove_map(&mut f, &private, id, &claim)?
-            }
+            QOp::MatMul { .. } => zl::prove_matmul(&mut f, &private, id, &claim)?,
+            QOp::Add { .. } | QOp::Sub { .. } => zl::prove_add(&mut f, &private, id, &claim)?,
+            QOp::Conv(_) | QOp::Deconv(_) => zl::prove_conv(&mut f, &private, id, &claim)?,
+            QOp::Mul if is_product(graph, id) => zl::prove_product(&mut f, &private, id, &claim)?,
+            QOp::Mul => zl::prove_scale(&mut f, &private, id, &claim)?,
+            _ if node_map(graph, id).is_some() => zl::prove_map(&mut f, &private, id, &claim)?,
             _ if is_free(graph, id) => {
-                let (p, f) = free_map(graph, id, &claim.point)?;
-                route(
-                    &zp,
-                    &mut on_node,
-                    &mut settle,
-                    node.inputs[0],
-                    BlindedClaim::new(claim.c, p, claim.value * f),
-                )?;
+                zl::reduce_free(&mut f, id, &claim)?;
                 ZkLayerProof::Free
             }
             _ => {
@@ -648,7 +542,8 @@ fn open_weights(
 
 /// Refuses to hand out a proof whose revealed blinded values could be dependent: every mask of
 /// `2^n` base-field entries must be queried at fewer than `2^n / 3` distinct points (each
-/// extension-field value is three base-field functionals).
+/// extension-field value is three base-field functionals), a concatenation's share counting as
+/// one query to its operand's mask.
 fn check_budget(graph: &QGraph, zp: &ZkPlan, settle: &Settle) -> Result<(), ProofError> {
     let too_small = |n: usize, q: usize| ProofError::Unsupported {
         node: graph.nodes[n].name.clone(),
@@ -658,6 +553,18 @@ fn check_budget(graph: &QGraph, zp: &ZkPlan, settle: &Settle) -> Result<(), Proo
             1usize << node_vars(graph, n)
         ),
     };
+    // A concatenation's share `s_k` is one more query to operand `k`'s mask than its claims.
+    let mut shares = vec![0usize; graph.nodes.len()];
+    for (id, node) in graph.nodes.iter().enumerate() {
+        if zp.kinds[id] == Kind::None {
+            continue;
+        }
+        if let Some(m) = node_map(graph, id).filter(|m| m.num_parts() > 1) {
+            for k in 0..m.num_parts() {
+                shares[node.inputs[m.operand(k)]] += 1;
+            }
+        }
+    }
     for (ti, t) in zp.tables.iter().enumerate() {
         let (node, blinded) = match *t {
             Table1::Blinded(n) | Table1::Limb(n, _) => (n, true),
@@ -685,14 +592,19 @@ fn check_budget(graph: &QGraph, zp: &ZkPlan, settle: &Settle) -> Result<(), Proo
             .map(|c| &c.point)
             .collect();
         points.dedup();
-        let q = points.len();
+        let q = points.len()
+            + if matches!(t, Table1::Limb(..)) {
+                0
+            } else {
+                shares[node]
+            };
         if 3 * q >= 1usize << node_vars(graph, node) {
             return Err(too_small(node, q));
         }
     }
     for (id, k) in zp.kinds.iter().enumerate() {
         if *k == Kind::Derived {
-            let q = zp.counts[id] + usize::from(zp.batched[id]);
+            let q = zp.counts[id] + usize::from(zp.batched[id]) + shares[id];
             if 3 * q >= 1usize << node_vars(graph, id) {
                 return Err(too_small(id, q));
             }

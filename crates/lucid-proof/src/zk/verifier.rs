@@ -12,13 +12,12 @@ use lucid_model::tensor::Tensor;
 use p3_field::PrimeCharacteristicRing;
 
 use super::common::{
-    MatMulGeom, Settle, add_step, free_map, helper_tables, is_free, libra_claims, limb_table,
-    malformed, rejected, relu_shape, requant_step, route, route_operands, settle_lookup_claims,
-    start_transcript,
+    Settle, helper_tables, is_free, libra_claims, malformed, rejected, relu_shape, requant_step,
+    route, route_requant, settle_lookup_claims, start_transcript,
 };
 use super::layers::{self as zl, Flow};
 use super::maps::node_map;
-use super::plan::{Kind, SumcheckKind, Table1, ZkPlan, node_vars};
+use super::plan::{Kind, SumcheckKind, ZkPlan, node_vars};
 use super::proof::{ZkLayerProof, ZkProof};
 use crate::error::ProofError;
 use crate::graph::plan::{Role, Visibility};
@@ -234,25 +233,18 @@ fn verify_with_plan(
         let p = t.sample_ext_vec(b"zk/requant-point", node_vars(graph, id) + 1);
         let (c, r) = (p[0], p[1..].to_vec());
         let x_claim = requant_step(graph, id, *m, zp.plan.range_bits)
-            .apply(c, r.clone(), evals, &mut t)
+            .apply(c, r, evals, &mut t)
             .map_err(|e| rejected(graph.nodes[id].name.clone(), e))?;
-        route(
+        route_requant(
             &zp,
-            &mut on_node,
-            &mut settle,
-            graph.nodes[id].inputs[0],
-            x_claim,
-        )?;
-        route(
-            &zp,
+            graph,
             &mut on_node,
             &mut settle,
             id,
-            BlindedClaim::new(c, r, evals[0]),
+            &p,
+            x_claim,
+            evals,
         )?;
-        for l in 0..*m {
-            settle.push_first(limb_table(&zp, id, l)?, p.clone(), evals[l + 1]);
-        }
     }
     if requant.next().is_some() {
         return Err(malformed(
@@ -324,115 +316,42 @@ fn verify_with_plan(
             }
             claims.into_iter().next().expect("one claim")
         };
+        let mut f = Flow {
+            zp: &zp,
+            graph,
+            on_node: &mut on_node,
+            settle: &mut settle,
+            slot: &mut slot,
+            t: &mut t,
+        };
         match (&node.op, &np.layer) {
             (QOp::MatMul { .. }, ZkLayerProof::MatMul(rp, rows)) => {
-                next_slot(slot, id, SumcheckKind::Relation)?;
-                let geom = MatMulGeom::new(graph, id)?;
-                let shape = geom.shape(claim.clone());
-                let sub = verify_relation(&shape, rp, |_| Vec::new(), &mut t)
-                    .map_err(|e| rejected(at(), e))?;
-                let g = libra_claims(&zp, slot, sub.mask_point(), rows, &mut settle)?;
-                sub.check(g).map_err(|e| rejected(at(), e))?;
-                slot += 1;
-                let (cs, z) = (sub.operand_claims[0].c, &sub.operand_claims[0].point);
-                let points = geom.operand_points(&claim.point, z);
-                route_operands(
-                    &zp,
-                    &mut on_node,
-                    &mut settle,
-                    [node.inputs[0], node.inputs[1]],
-                    cs,
-                    points,
-                    &rp.operand_evals,
-                )?;
-                let u = &sub.output_mask_claim;
-                if zp.kinds[id] == Kind::Committed {
-                    let table = zp.blinded_table(id).ok_or_else(|| malformed("no table"))?;
-                    let mut p = vec![EF::ONE];
-                    p.extend_from_slice(&u.point);
-                    settle.push_first(table, p, u.value);
-                } else {
-                    let table = zp
-                        .table(Table1::Mask(id))
-                        .ok_or_else(|| malformed("no mask table"))?;
-                    settle.push_first(table, u.point.clone(), u.value);
-                }
+                zl::verify_matmul(&mut f, id, &claim, rp, rows)?;
             }
             (QOp::Add { .. } | QOp::Sub { .. }, ZkLayerProof::Linear(evals)) => {
-                if evals.len() != 2 {
-                    return Err(malformed(format!(
-                        "node '{}': expected 2 evaluations",
-                        node.name
-                    )));
-                }
-                let (step, [pa, pb]) = add_step(graph, id, &claim.point)?;
-                step.check(&claim, evals, &mut t)
-                    .map_err(|e| rejected(at(), e))?;
-                route(
-                    &zp,
-                    &mut on_node,
-                    &mut settle,
-                    node.inputs[0],
-                    BlindedClaim::new(claim.c, pa, evals[0]),
-                )?;
-                route(
-                    &zp,
-                    &mut on_node,
-                    &mut settle,
-                    node.inputs[1],
-                    BlindedClaim::new(claim.c, pb, evals[1]),
-                )?;
+                zl::reduce_add(&mut f, id, &claim, evals)?;
             }
             (
-                QOp::Conv(_),
+                QOp::Conv(_) | QOp::Deconv(_),
                 ZkLayerProof::Conv {
                     bias,
                     relation,
                     rows,
                 },
-            ) => {
-                let mut f = Flow {
-                    zp: &zp,
-                    graph,
-                    on_node: &mut on_node,
-                    settle: &mut settle,
-                    slot: &mut slot,
-                    t: &mut t,
-                };
-                zl::verify_conv(&mut f, id, &claim, *bias, relation, rows)?;
+            ) => zl::verify_conv(&mut f, id, &claim, *bias, relation, rows)?,
+            (QOp::Mul, ZkLayerProof::Product(rp, rows)) => {
+                zl::verify_product(&mut f, id, &claim, rp, rows)?;
             }
             (QOp::Mul, ZkLayerProof::Scale { map, weight, rows }) => {
-                let mut f = Flow {
-                    zp: &zp,
-                    graph,
-                    on_node: &mut on_node,
-                    settle: &mut settle,
-                    slot: &mut slot,
-                    t: &mut t,
-                };
                 zl::verify_scale(&mut f, id, &claim, map, *weight, rows)?;
             }
+            (_, ZkLayerProof::Concat { shares, maps }) if node_map(graph, id).is_some() => {
+                zl::verify_concat(&mut f, id, &claim, shares, maps)?;
+            }
             (_, ZkLayerProof::Map(map, rows)) if node_map(graph, id).is_some() => {
-                let mut f = Flow {
-                    zp: &zp,
-                    graph,
-                    on_node: &mut on_node,
-                    settle: &mut settle,
-                    slot: &mut slot,
-                    t: &mut t,
-                };
                 zl::verify_map(&mut f, id, &claim, map, rows)?;
             }
-            (_, ZkLayerProof::Free) if is_free(graph, id) => {
-                let (p, f) = free_map(graph, id, &claim.point)?;
-                route(
-                    &zp,
-                    &mut on_node,
-                    &mut settle,
-                    node.inputs[0],
-                    BlindedClaim::new(claim.c, p, claim.value * f),
-                )?;
-            }
+            (_, ZkLayerProof::Free) if is_free(graph, id) => zl::reduce_free(&mut f, id, &claim)?,
             _ => {
                 return Err(malformed(format!(
                     "node '{}' ({}): a proof of the wrong kind",

@@ -16,7 +16,7 @@ use rand::{Rng, RngExt};
 
 use super::common::pow2;
 use super::maps::{ZkScale, is_index_map, node_map};
-use super::plan::{Kind, ZkPlan, node_vars};
+use super::plan::{Kind, ZkPlan, is_product, node_vars};
 use crate::error::ProofError;
 use crate::graph::plan::Role;
 use crate::graph::statement::padded_with;
@@ -166,7 +166,8 @@ pub(crate) fn derive_masks<R: Rng + ?Sized>(
                 }
             }
             (_, Role::Layer) => match &node.op {
-                QOp::MatMul { .. } | QOp::Conv(_) => Some(random_table(len, rng)),
+                QOp::MatMul { .. } | QOp::Conv(_) | QOp::Deconv(_) => Some(random_table(len, rng)),
+                QOp::Mul if is_product(graph, id) => Some(random_table(len, rng)),
                 QOp::Mul => {
                     let s = ZkScale::new(graph, id).map_err(internal)?;
                     let c = s.expanded(&padded[node.inputs[s.weight]].evals);
@@ -174,7 +175,13 @@ pub(crate) fn derive_masks<R: Rng + ?Sized>(
                     Some(c.iter().zip(&rx).map(|(&a, &b)| a * b).collect())
                 }
                 op if is_index_map(op) => match node_map(graph, id) {
-                    Some(m) => Some(m.apply(&operand(&masks, 0)?)),
+                    Some(m) => {
+                        let tables = (0..m.num_parts())
+                            .map(|k| operand(&masks, m.operand(k)))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        let refs: Vec<&[F]> = tables.iter().map(Vec::as_slice).collect();
+                        Some(m.apply(&refs))
+                    }
                     None => Some(operand(&masks, 0)?),
                 },
                 QOp::Add { .. } | QOp::Sub { .. } => {

@@ -1,5 +1,6 @@
-//! Helpers shared by the zero-knowledge test suites (`zk`, `zk_conv`, `zk_bytes`): seeded
-//! inputs, a panic-catching verifier, walking a proof's JSON encoding (to tamper with every
+//! Helpers shared by the zero-knowledge test suites (`zk`, `zk_conv`, `zk_bytes`, …): model
+//! builders and seeded inputs ([`models`]), checks of tampered proofs, wrong witnesses and
+//! revealed values ([`checks`]), a panic-catching verifier, walking a proof's JSON encoding (to tamper with every
 //! field or to scan every revealed number) and the χ² statistic of the indistinguishability
 //! tests.
 
@@ -14,6 +15,9 @@ use p3_field::{BasedVectorSpace, PrimeField64};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::Value as Json;
+
+pub mod checks;
+pub mod models;
 
 /// Deterministic pseudo-random values in `[−scale, scale]` (xorshift).
 pub fn rand_vec(n: usize, seed: u64, scale: f32) -> Vec<f32> {
