@@ -234,3 +234,26 @@ pub(crate) fn check_commitment(commitment: &Commitment) -> Result<(), PcsError> 
     }
     Ok(())
 }
+
+/// Checks each claim's table and arity against the commitment's tables.
+pub(crate) fn check_claims(commitment: &Commitment, claims: &[EvalClaim]) -> Result<(), PcsError> {
+    let num_tables = commitment.num_tables();
+    for (i, claim) in claims.iter().enumerate() {
+        let vars = commitment
+            .table_variables(claim.table)
+            .ok_or(PcsError::NoSuchTable {
+                claim: i,
+                table: claim.table,
+                num_tables,
+            })?;
+        if claim.point.len() != vars {
+            return Err(PcsError::PointArity {
+                claim: i,
+                table: claim.table,
+                expected: vars,
+                got: claim.point.len(),
+            });
+        }
+    }
+    Ok(())
+}

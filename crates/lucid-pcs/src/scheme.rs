@@ -26,7 +26,7 @@ use crate::params::{
 };
 use crate::proof::{
     Commitment, EvalClaim, MerkleData, OpeningProof, ProofBody, ProverData, ProverMode,
-    check_commitment,
+    check_claims, check_commitment,
 };
 
 /// The commitment scheme: parameters plus the Merkle hasher.
@@ -182,23 +182,9 @@ impl CommitmentScheme {
     ) -> Result<Schedule, PcsError> {
         let num_tables = commitment.num_tables();
         let folding = self.params.first_folding();
+        check_claims(commitment, claims)?;
         let mut per_table: Vec<Vec<usize>> = vec![Vec::new(); num_tables];
         for (i, claim) in claims.iter().enumerate() {
-            let vars = commitment
-                .table_variables(claim.table)
-                .ok_or(PcsError::NoSuchTable {
-                    claim: i,
-                    table: claim.table,
-                    num_tables,
-                })?;
-            if claim.point.len() != vars {
-                return Err(PcsError::PointArity {
-                    claim: i,
-                    table: claim.table,
-                    expected: vars,
-                    got: claim.point.len(),
-                });
-            }
             per_table[claim.table].push(i);
         }
         let mut specs = Vec::with_capacity(num_tables);

@@ -86,7 +86,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::PcsError;
 use crate::params::{Dft, Mmcs, SecurityReport, report, table_variables};
 use crate::proof::{
-    Commitment, EvalClaim, OpeningProof, ProofBody, ProverData, ProverMode, check_commitment,
+    Commitment, EvalClaim, OpeningProof, ProofBody, ProverData, ProverMode, check_claims,
+    check_commitment,
 };
 use crate::scheme::{CommitmentScheme, bind_claims};
 
@@ -122,27 +123,6 @@ pub(crate) struct HidingStack {
     pub plan: Arc<StackPlan>,
     pub data: Arc<HidingWhirProverData<F, EF, Mmcs>>,
     pub mask: Arc<ZkMask>,
-}
-
-/// Checks each claim's table and arity against the caller's tables.
-fn check_claims(table_vars: &[usize], claims: &[EvalClaim]) -> Result<(), PcsError> {
-    let num_tables = table_vars.len();
-    for (i, claim) in claims.iter().enumerate() {
-        let vars = *table_vars.get(claim.table).ok_or(PcsError::NoSuchTable {
-            claim: i,
-            table: claim.table,
-            num_tables,
-        })?;
-        if claim.point.len() != vars {
-            return Err(PcsError::PointArity {
-                claim: i,
-                table: claim.table,
-                expected: vars,
-                got: claim.point.len(),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// The claims on `stack`, with local table indices, in the caller's order.
@@ -330,7 +310,7 @@ pub(crate) fn open(
             return Err(PcsError::ParameterMismatch);
         }
     }
-    check_claims(&table_vars, claims)?;
+    check_claims(commitment, claims)?;
     // Each claim is checked on its table's slot only (the stacked point's selector bits pick
     // exactly that slot), not on the whole stacked polynomial: with hundreds of claims on a
     // large stack the full evaluations would cost more than the opening itself.
@@ -421,7 +401,7 @@ pub(crate) fn verify(
             got: roots.len(),
         });
     }
-    check_claims(&table_vars, claims)?;
+    check_claims(commitment, claims)?;
     let per_stack: Vec<Vec<EvalClaim>> = plans.iter().map(|p| stack_claims(p, claims)).collect();
     let opened = per_stack.iter().filter(|c| !c.is_empty()).count();
     if proofs.len() != opened {

@@ -40,7 +40,7 @@ use crate::layout::{PaddedShape, PaddedTensor, for_each_index, prefix_selector};
 
 /// `(p, q, y)` triples: padded offsets of an input position, a kernel position and the output
 /// position they write.
-type Taps = Vec<(usize, usize, usize)>;
+pub(crate) type Taps = Vec<(usize, usize, usize)>;
 
 /// The geometry of one transposed convolution.
 struct Geometry {
@@ -58,8 +58,9 @@ struct Geometry {
     log_p: usize,
 }
 
-/// The scatter taps of a transposed convolution and its output spatial dims.
-fn scatter(
+/// The scatter taps `(input, kernel, output)` (padded offsets) of a transposed convolution and
+/// its output spatial dims.
+pub(crate) fn scatter(
     in_dims: &[usize],
     kernel: &[usize],
     spec: &DeconvSpec,

@@ -35,7 +35,7 @@ use p3_field::PrimeCharacteristicRing;
 
 use crate::layers::maps::{Window, window};
 use crate::layers::matmul::bind_middle;
-use crate::layout::{PaddedShape, for_each_index, prefix_selector};
+use crate::layout::{PaddedShape, prefix_selector};
 
 /// The geometry of a convolution in zero-knowledge mode.
 #[derive(Clone, Debug)]
@@ -253,53 +253,9 @@ fn scatter_window(
     kernel: &[usize],
     spec: &DeconvSpec,
 ) -> Result<Window, String> {
-    let k = in_dims.len();
-    let extra = |i: usize| spec.output_padding.get(i).copied().unwrap_or(0);
-    if [
-        kernel.len(),
-        spec.strides.len(),
-        spec.dilations.len(),
-        spec.pads.len(),
-    ]
-    .iter()
-    .any(|&l| l != k)
-    {
-        return Err(format!("deconvolution parameters for {k} spatial axes"));
-    }
-    let mut out_dims = Vec::with_capacity(k);
-    for i in 0..k {
-        let (s, d) = (spec.strides[i], spec.dilations[i]);
-        if s == 0 || d == 0 || kernel[i] == 0 || in_dims[i] == 0 {
-            return Err("zero stride, dilation, kernel or input size".into());
-        }
-        let full = s * (in_dims[i] - 1) + extra(i) + d * (kernel[i] - 1) + 1;
-        out_dims.push(
-            full.checked_sub(spec.pads[i].0 + spec.pads[i].1)
-                .ok_or("the deconvolution crops more than its output")?,
-        );
-    }
-    let (ps, qs, ys) = (
-        PaddedShape::new(in_dims),
-        PaddedShape::new(kernel),
-        PaddedShape::new(&out_dims),
-    );
-    let mut taps = Vec::new();
-    let mut y = vec![0usize; k];
-    for_each_index(in_dims, |p| {
-        for_each_index(kernel, |q| {
-            for ax in 0..k {
-                let v = (p[ax] * spec.strides[ax] + q[ax] * spec.dilations[ax])
-                    .checked_sub(spec.pads[ax].0)
-                    .filter(|&v| v < out_dims[ax]);
-                let Some(v) = v else { return };
-                y[ax] = v;
-            }
-            taps.push((
-                ys.padded_offset(&y),
-                qs.padded_offset(q),
-                ps.padded_offset(p),
-            ));
-        });
-    });
+    let (out_dims, taps) = crate::layers::deconv::scatter(in_dims, kernel, spec)?;
+    // The plain prover's taps are `(input, kernel, output)`; a window's are `(output, kernel,
+    // input)`.
+    let taps = taps.into_iter().map(|(p, q, y)| (y, q, p)).collect();
     Ok(Window { out_dims, taps })
 }
