@@ -137,7 +137,10 @@ pub fn run(artifact: &Path, input: &Path, out: &Path, timings: bool, zk: bool) -
     }
     let (outputs, elapsed, size) = if zk {
         if timings {
-            eprintln!("note: --timings has no stage breakdown in zero-knowledge mode");
+            eprintln!(
+                "note: --timings has no stage breakdown in zero-knowledge mode; \
+                 `LUCID_LOG=lucid_proof=info,lucid_pcs=info` prints each stage's time"
+            );
         }
         let (proof, elapsed) = prove_zk(&pk, input, weights, true)?;
         let size = io::write_zk_proof(out, &proof)?;
