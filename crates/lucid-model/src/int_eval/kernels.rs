@@ -31,6 +31,24 @@ fn for_chunks(out: &mut [i64], chunk: usize, f: impl Fn(usize, &mut [i64]) + Syn
     out.chunks_mut(chunk).enumerate().for_each(|(i, c)| f(i, c));
 }
 
+/// `Σ_l a[l]·b[l]` over four independent accumulators (the sums are exact, see the module doc).
+fn dot(a: &[i64], b: &[i64]) -> i64 {
+    let mut acc = [0i64; 4];
+    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: i64 = a4
+        .remainder()
+        .iter()
+        .zip(b4.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in a4.zip(b4) {
+        for ((s, x), y) in acc.iter_mut().zip(x).zip(y) {
+            *s += x * y;
+        }
+    }
+    acc.iter().sum::<i64>() + tail
+}
+
 /// Batched matrix product with numpy broadcasting of the batch axes (see `Op::MatMul`).
 pub fn matmul(
     a: &Tensor<i64>,
@@ -66,30 +84,29 @@ pub fn matmul(
     let off_b = broadcast_offsets(&sb[..rb - 2], &batch).map_err(|e| shape_err(e.to_string()))?;
     let (ad, bd) = (a.data(), b.data());
     let mut out = vec![0i64; off_a.len() * m * n];
-    // Element (i, l) of a's matrix `ba`, and (l, j) of b's.
-    let a_at = |ba: usize, i: usize, l: usize| {
-        if transpose_a {
-            ad[ba * m * k + l * m + i]
-        } else {
-            ad[ba * m * k + i * k + l]
-        }
-    };
     for_chunks(&mut out, n.max(1), |row, out_row| {
         let (bi, i) = (row / m.max(1), row % m.max(1));
         let (ba, bb) = (off_a[bi], off_b[bi]);
-        for l in 0..k {
-            let x = a_at(ba, i, l);
-            if x == 0 {
-                continue;
+        // Row `i` of a's matrix `ba`, gathered when a is stored transposed.
+        let gathered: Vec<i64>;
+        let arow: &[i64] = if transpose_a {
+            gathered = (0..k).map(|l| ad[ba * m * k + l * m + i]).collect();
+            &gathered
+        } else {
+            &ad[ba * m * k + i * k..][..k]
+        };
+        let bmat = &bd[bb * k * n..][..k * n];
+        if transpose_b {
+            // b's rows are the output columns: one contiguous dot product per entry.
+            for (o, brow) in out_row.iter_mut().zip(bmat.chunks_exact(k.max(1))) {
+                *o = dot(arow, brow);
             }
-            if transpose_b {
-                for (j, o) in out_row.iter_mut().enumerate() {
-                    *o += x * bd[bb * k * n + j * k + l];
-                }
-            } else {
-                let brow = &bd[bb * k * n + l * n..bb * k * n + (l + 1) * n];
-                for (o, &y) in out_row.iter_mut().zip(brow) {
-                    *o += x * y;
+        } else {
+            for (&x, brow) in arow.iter().zip(bmat.chunks_exact(n.max(1))) {
+                if x != 0 {
+                    for (o, &y) in out_row.iter_mut().zip(brow) {
+                        *o += x * y;
+                    }
                 }
             }
         }
@@ -525,6 +542,44 @@ mod tests {
                 .data(),
             &[1, 4]
         );
+    }
+
+    /// Every transpose combination, a broadcast batch axis and inner sizes around the dot
+    /// product's blocks of four, against a plain triple loop.
+    #[test]
+    fn matmul_matches_the_definition() {
+        let val = |s: usize| ((s * 7919 + 13) % 201) as i64 - 100;
+        for k in [0usize, 1, 3, 4, 5, 9] {
+            let (m, n) = (3usize, 2usize);
+            let a: Vec<i64> = (0..2 * m * k).map(val).collect();
+            let b: Vec<i64> = (0..k * n).map(|i| val(i + 1000)).collect();
+            let expect: Vec<i64> = (0..2 * m * n)
+                .map(|o| {
+                    let (ba, i, j) = (o / (m * n), (o / n) % m, o % n);
+                    (0..k)
+                        .map(|l| a[ba * m * k + i * k + l] * b[l * n + j])
+                        .sum()
+                })
+                .collect();
+            let at: Vec<i64> = (0..2 * m * k)
+                .map(|o| {
+                    let (ba, l, i) = (o / (m * k), (o / m) % k, o % m);
+                    a[ba * m * k + i * k + l]
+                })
+                .collect();
+            let bt: Vec<i64> = (0..k * n).map(|o| b[(o % k) * n + o / k]).collect();
+            for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+                let x = if ta {
+                    t(&[2, k, m], &at)
+                } else {
+                    t(&[2, m, k], &a)
+                };
+                let y = if tb { t(&[n, k], &bt) } else { t(&[k, n], &b) };
+                let got = matmul(&x, &y, ta, tb).expect("shapes agree");
+                assert_eq!(got.shape(), &[2, m, n]);
+                assert_eq!(got.data(), &expect[..], "k = {k}, transposes {ta} {tb}");
+            }
+        }
     }
 
     #[test]
