@@ -13,8 +13,8 @@
 //!
 //! Conventions: a table of `len` entries is a multilinear polynomial in
 //! `ceil(log2(len))` variables (zero-padded), and `point[0]` is the most significant bit of
-//! the entry index. Challenges live in the cubic extension [`lucid_core::EF`]; hashing is
-//! Poseidon2 over Goldilocks (width 12 leaves, width 8 nodes, 4-element digests).
+//! the entry index. Challenges live in the cubic extension [`lucid_core::EF`]; Merkle trees
+//! hash with a Keccak-f[1600] sponge into 4-element Goldilocks digests ([`merkle_hash`]).
 //!
 //! ```
 //! use lucid_core::field::{EF, F};
@@ -38,6 +38,7 @@
 
 pub mod error;
 pub mod hiding;
+pub mod merkle_hash;
 pub mod params;
 pub mod proof;
 pub mod scheme;

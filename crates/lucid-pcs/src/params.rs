@@ -12,26 +12,24 @@ use lucid_core::field::{EF, F};
 use lucid_core::transcript::Challenger;
 use p3_dft::Radix2DFTSmallBatch;
 use p3_field::Field;
-use p3_goldilocks::{
-    Poseidon2Goldilocks, default_goldilocks_poseidon2_8, default_goldilocks_poseidon2_12,
-};
 use p3_merkle_tree::MerkleTreeMmcs;
 use p3_sumcheck::layout::SuffixProver;
 use p3_sumcheck::{OpeningBatch, OpeningProtocol, PrescribedPointPcs, TableShape, TableSpec};
-use p3_symmetric::{PaddingFreeSponge, TruncatedPermutation};
 use p3_util::log2_ceil_usize;
 use p3_whir::parameters::{FoldingFactor, ProtocolParameters, SecurityAssumption, WhirConfig};
 use p3_whir::pcs::prover::WhirProver;
 
 use crate::error::PcsError;
+use crate::merkle_hash::{DIGEST_ELEMS, LeafHash, NodeCompress};
 
 type PackedF = <F as Field>::Packing;
-/// Leaf hash: Poseidon2 (width 12) sponge absorbing 8 elements, 4-element digest.
-pub type MerkleHash = PaddingFreeSponge<Poseidon2Goldilocks<12>, 12, 8, 4>;
-/// Node compression: Poseidon2 (width 8) truncated to a 4-element digest.
-pub type MerkleCompress = TruncatedPermutation<Poseidon2Goldilocks<8>, 2, 4, 8>;
+/// Leaf hash: a Keccak-f[1600] sponge absorbing 17 elements per permutation, 4-element
+/// digest ([`crate::merkle_hash`]).
+pub type MerkleHash = LeafHash;
+/// Node compression: the same sponge, domain-separated, over the two child digests.
+pub type MerkleCompress = NodeCompress;
 /// Binary Merkle tree over Goldilocks rows with 4-element (~256-bit) digests.
-pub type Mmcs = MerkleTreeMmcs<PackedF, PackedF, MerkleHash, MerkleCompress, 2, 4>;
+pub type Mmcs = MerkleTreeMmcs<PackedF, PackedF, MerkleHash, MerkleCompress, 2, DIGEST_ELEMS>;
 /// Reed–Solomon encoder.
 pub(crate) type Dft = Radix2DFTSmallBatch<F>;
 /// Stacking of many tables into one committed polynomial (selector bits after local bits).
@@ -156,18 +154,14 @@ pub(crate) fn stacked_shape(
     Ok((committed, num_variables))
 }
 
-/// The Merkle commitment scheme with Lucid's fixed Poseidon2 constants.
+/// The Merkle commitment scheme (Keccak leaves and nodes, the root alone as the cap).
 pub(crate) fn new_mmcs() -> Mmcs {
-    Mmcs::new(
-        MerkleHash::new(default_goldilocks_poseidon2_12()),
-        new_compress(),
-        0,
-    )
+    Mmcs::new(LeafHash, new_compress(), 0)
 }
 
-/// The Merkle tree's node compression with Lucid's fixed Poseidon2 constants.
+/// The Merkle tree's node compression.
 pub(crate) fn new_compress() -> MerkleCompress {
-    MerkleCompress::new(default_goldilocks_poseidon2_8())
+    NodeCompress
 }
 
 impl PcsParams {

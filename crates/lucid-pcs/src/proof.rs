@@ -12,7 +12,7 @@ use crate::error::PcsError;
 use crate::hiding::{HidingProof, HidingStack};
 use crate::params::{Layout, Mmcs, Whir};
 
-/// The Merkle cap of the stacked codeword (one 4-element Poseidon2 root).
+/// The Merkle cap of the stacked codeword (one 4-element Goldilocks root, [`crate::merkle_hash`]).
 pub type Root = <Mmcs as p3_commit::Mmcs<F>>::Commitment;
 
 /// The Merkle tree over the codeword (its leaves are the codeword's rows).

@@ -42,7 +42,10 @@ use crate::graph::plan::{Plan, Role, Visibility};
 /// hiding commitments may hold up to three stacks (one root each), and hiding stacks hold two
 /// internal tables (`lucid_pcs::hiding`); the zero-knowledge proof gains the layer proofs
 /// `Product` and `Concat`.
-pub const FORMAT_VERSION: u16 = 5;
+///
+/// 6: every Merkle tree (commitment roots, WHIR round codewords, stored weights digests)
+/// hashes with the Keccak-f[1600] sponge of `lucid_pcs::merkle_hash` instead of Poseidon2.
+pub const FORMAT_VERSION: u16 = 6;
 
 /// How much the plain witness commitment raises `log2(1/rate)` over
 /// [`ProofParams::starting_log_inv_rate`] (rate 1/4 by default): it costs twice the hashing of

@@ -8,7 +8,9 @@ use zk_common::checks::{
     assert_fields_present, assert_no_unmasked_evaluation, assert_tampered_fields_rejected,
     layer_leaves_by_field, leaves_by_field, with_entry,
 };
-use zk_common::models::{Fixture, MATMUL, compiled_8bit, proved, push, random_value};
+use zk_common::models::{
+    Fixture, MATMUL, assert_other_inputs_verify, compiled_8bit, proved, push, random_value,
+};
 use zk_common::{rng, verifies};
 
 use std::sync::OnceLock;
@@ -102,12 +104,7 @@ fn zk_proves_concatenations_and_gathers() {
         matches!(proof_of(gather), Some(ZkLayerProof::Map(..))),
         "the gather is a map"
     );
-    let (proof, _) = zk::prove(&f.pk, &input(8), &mut rng(2)).expect("prove");
-    assert!(verifies(&f.pk.vk, &proof, "second input"));
-    let public = compiled(&maps(), Visibility::Public);
-    let (proof, _) = zk::prove(&public, &input(9), &mut rng(3)).expect("prove");
-    let expected = proof.public_inputs.clone();
-    zk::verify(&public.vk, &proof, Some(&expected)).expect("public input verifies");
+    assert_other_inputs_verify(&f.pk, &maps(), &INPUT);
 }
 
 #[test]

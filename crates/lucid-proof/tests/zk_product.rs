@@ -8,7 +8,9 @@ use zk_common::checks::{
     assert_fields_present, assert_no_unmasked_evaluation, assert_tampered_fields_rejected,
     leaves_by_field, with_entry,
 };
-use zk_common::models::{Fixture, MATMUL, compiled_8bit, proved, push, random_value, value};
+use zk_common::models::{
+    Fixture, MATMUL, assert_other_inputs_verify, compiled_8bit, proved, push, random_value, value,
+};
 use zk_common::{all_numbers, chi_square, rand_vec, rng, verifies};
 
 use std::sync::OnceLock;
@@ -101,13 +103,7 @@ fn zk_proves_products_of_two_activations() {
         .collect();
     assert_eq!(evals.len(), 3, "three product relations: {evals:?}");
     assert!(evals.contains(&1), "the square reveals one operand value");
-    // Another input and a public-input key verify too.
-    let (proof, _) = zk::prove(&f.pk, &input(8), &mut rng(2)).expect("prove");
-    assert!(verifies(&f.pk.vk, &proof, "second input"));
-    let public = compiled(&products(), Visibility::Public);
-    let (proof, _) = zk::prove(&public, &input(9), &mut rng(3)).expect("prove");
-    let expected = proof.public_inputs.clone();
-    zk::verify(&public.vk, &proof, Some(&expected)).expect("public input verifies");
+    assert_other_inputs_verify(&f.pk, &products(), &INPUT);
 }
 
 #[test]

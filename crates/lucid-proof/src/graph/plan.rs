@@ -240,7 +240,7 @@ impl Plan {
         Ok(if byte_wins { byte } else { wide })
     }
 
-    /// The plan's estimated proving cost: the witness commitment's stacked size (its Poseidon2
+    /// The plan's estimated proving cost: the witness commitment's stacked size (its
     /// Merkle hashing dominates the prover on small models) and the lookup argument's work.
     pub fn cost(&self, graph: &QGraph) -> Result<PlanCost, ProofError> {
         let clamps = clamp::clamps(graph, self);

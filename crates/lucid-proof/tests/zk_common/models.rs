@@ -9,7 +9,7 @@ use lucid_model::tensor::{Tensor, Value};
 use lucid_proof::zk::{self, ZkProof};
 use lucid_proof::{ProofParams, ProverKey, Visibility, compile};
 
-use super::{rand_vec, rng};
+use super::{rand_vec, rng, verifies};
 
 /// A tensor value of `shape` holding `data`.
 pub fn value(shape: &[usize], data: Vec<f32>) -> Value {
@@ -146,6 +146,18 @@ pub fn proved(g: &Graph, shape: &[usize]) -> Fixture {
     let inputs = vec![random_value(shape, 7, 0.9)];
     let (proof, witness) = zk::prove(&pk, &inputs, &mut rng(1)).expect("prove");
     Fixture { pk, proof, witness }
+}
+
+/// Another private input proves and verifies under `pk` (compiled from `g`), and `g` compiled
+/// with a public input proves and verifies with the verifier checking that input.
+pub fn assert_other_inputs_verify(pk: &ProverKey, g: &Graph, shape: &[usize]) {
+    let (proof, _) = zk::prove(pk, &[random_value(shape, 8, 0.9)], &mut rng(2)).expect("prove");
+    assert!(verifies(&pk.vk, &proof, "second input"));
+    let public = compiled_8bit(g, shape, Visibility::Public);
+    let (proof, _) =
+        zk::prove(&public, &[random_value(shape, 9, 0.9)], &mut rng(3)).expect("prove");
+    let expected = proof.public_inputs.clone();
+    zk::verify(&public.vk, &proof, Some(&expected)).expect("public input verifies");
 }
 
 /// `x [1,3,6,6]` → Conv 3→3 (3×3, pad 1, bias) → ReLU → 2×2 average pool `[1,3,3,3]` →
