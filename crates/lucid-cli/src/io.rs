@@ -172,6 +172,24 @@ pub fn dequantized_outputs(graph: &QGraph, outputs: &[Tensor<i64>]) -> Vec<(Stri
         .collect()
 }
 
+/// Version of the JSON objects `lucid prove --json` and `lucid verify --json` print.
+pub const COMMAND_JSON_VERSION: u32 = 1;
+
+/// Outputs as JSON: `[{"name", "shape", "values"}]`, every value (dequantized) in row-major
+/// order.
+pub fn outputs_json(outputs: &[(String, Value)]) -> serde_json::Value {
+    outputs
+        .iter()
+        .map(|(name, v)| {
+            serde_json::json!({
+                "name": name,
+                "shape": v.shape(),
+                "values": v.to_f64_vec(),
+            })
+        })
+        .collect()
+}
+
 /// A short rendering of a value: its shape and up to 10 entries.
 pub fn show_value(v: &Value) -> String {
     let vals = v.to_f64_vec();

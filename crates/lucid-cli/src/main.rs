@@ -83,6 +83,10 @@ enum Command {
         /// Prove in zero knowledge (the default; kept for scripts that ask for it explicitly).
         #[arg(long, hide = true, conflicts_with = "no_zk")]
         zk: bool,
+        /// Print one JSON object instead of text: every output value, the time, the proof's
+        /// size and mode (docs/FORMATS.md, "Command output").
+        #[arg(long)]
+        json: bool,
     },
     /// Verify a proof: prints `verified` and the public outputs, or why not (exit code 1).
     Verify {
@@ -93,6 +97,10 @@ enum Command {
         /// Check that the proof's public input is this input file's.
         #[arg(long)]
         input: Option<PathBuf>,
+        /// Print one JSON object instead of text: whether the proof verified (or why not), the
+        /// time and every public output value (docs/FORMATS.md, "Command output").
+        #[arg(long)]
+        json: bool,
     },
     /// List a model's operators, shapes, parameter and MAC counts and unsupported nodes.
     Inspect {
@@ -169,10 +177,14 @@ fn run(cli: Cli) -> Result<()> {
             timings,
             no_zk,
             zk: _,
-        } => commands::prove::run(&artifact, &input, &out, timings, !no_zk),
-        Command::Verify { vk, proof, input } => {
-            commands::verify::run(&vk, &proof, input.as_deref())
-        }
+            json,
+        } => commands::prove::run(&artifact, &input, &out, timings, !no_zk, json),
+        Command::Verify {
+            vk,
+            proof,
+            input,
+            json,
+        } => commands::verify::run(&vk, &proof, input.as_deref(), json),
         Command::Inspect {
             model,
             input,

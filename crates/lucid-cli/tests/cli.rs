@@ -286,3 +286,57 @@ fn conformance_suite() {
         "{proved}"
     );
 }
+
+/// `--json`: prove prints every output value, the time, size and mode; verify prints the same
+/// outputs, and for a broken proof `"verified": false` with the reason, exiting non-zero.
+#[test]
+fn json_output_of_prove_and_verify() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("digits");
+    compile(&dir, &[]);
+    let input = demo_model().join("input.json");
+    let parse = |o: &Output| -> serde_json::Value {
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(o)))
+    };
+    for (mode, zk) in [(&[][..], true), (&["--no-zk"][..], false)] {
+        let proof = tmp.path().join(format!("proof-{zk}.bin"));
+        let mut args = mode.to_vec();
+        args.extend(["--json", "--timings"]);
+        let o = prove(&dir, &input, &proof, &args);
+        assert!(o.status.success(), "{}", text(&o));
+        let p = parse(&o);
+        assert_eq!(p["zero_knowledge"], zk);
+        assert_eq!(p["version"], 1);
+        let size = std::fs::metadata(&proof).expect("proof written").len();
+        assert_eq!(p["proof_bytes"], size);
+        assert!(p["prove_s"].as_f64().is_some_and(|t| t > 0.0), "{p}");
+        assert!(p["stages_s"]["load weights"].is_number(), "{p}");
+        let outputs = p["outputs"].as_array().expect("outputs");
+        assert_eq!(outputs.len(), 1);
+        assert_eq!(outputs[0]["name"], "logits");
+        assert_eq!(outputs[0]["shape"], serde_json::json!([1, 10]));
+        assert_eq!(outputs[0]["values"].as_array().map(Vec::len), Some(10));
+
+        let o = lucid(&["verify", s(&dir.join("model.vk")), s(&proof), "--json"]);
+        assert!(o.status.success(), "{}", text(&o));
+        let v = parse(&o);
+        assert_eq!(v["verified"], true);
+        assert_eq!(v["zero_knowledge"], zk);
+        assert_eq!(
+            v["outputs"], p["outputs"],
+            "verify and prove report the same outputs"
+        );
+
+        let mut bytes = std::fs::read(&proof).expect("proof");
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0x10;
+        let bad = tmp.path().join("bad.bin");
+        std::fs::write(&bad, &bytes).expect("write");
+        let o = lucid(&["verify", s(&dir.join("model.vk")), s(&bad), "--json"]);
+        assert!(!o.status.success(), "a tampered proof verified");
+        let v = parse(&o);
+        assert_eq!(v["verified"], false);
+        assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
+        assert!(v.get("outputs").is_none(), "{v}");
+    }
+}

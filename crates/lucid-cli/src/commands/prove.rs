@@ -116,8 +116,16 @@ pub fn prove_zk(
 }
 
 /// Runs `lucid prove`; with `timings`, prints the time of each prover stage; with `zk` (the
-/// command's default), proves in zero knowledge.
-pub fn run(artifact: &Path, input: &Path, out: &Path, timings: bool, zk: bool) -> Result<()> {
+/// command's default), proves in zero knowledge; with `json`, prints one JSON object (every
+/// output value, the time, the proof's size and mode, the stage times) instead of text.
+pub fn run(
+    artifact: &Path,
+    input: &Path,
+    out: &Path,
+    timings: bool,
+    zk: bool,
+    json: bool,
+) -> Result<()> {
     let pk = io::read_prover_key(artifact)?;
     let load = Instant::now();
     let weights = read_weights(&pk, artifact)?;
@@ -128,36 +136,49 @@ pub fn run(artifact: &Path, input: &Path, out: &Path, timings: bool, zk: bool) -
             super::compile::weights_file(artifact).display()
         );
     }
-    if timings {
-        println!(
-            "  {:<18} {:>9.2} ms",
-            "load weights",
-            load.as_secs_f64() * 1e3
-        );
-    }
+    let mut stages: StageTimes = vec![("load weights".to_string(), load)];
     let (outputs, elapsed, size) = if zk {
-        if timings {
+        if timings && !json {
             eprintln!(
                 "note: --timings has no stage breakdown in zero-knowledge mode; \
                  `LUCID_LOG=lucid_proof=info,lucid_pcs=info` prints each stage's time"
             );
         }
-        let (proof, elapsed) = prove_zk(&pk, input, weights, true)?;
+        let (proof, elapsed) = prove_zk(&pk, input, weights, !json)?;
         let size = io::write_zk_proof(out, &proof)?;
         (proof.outputs, elapsed, size)
     } else {
-        let (proof, elapsed, stages) = prove_with(&pk, input, weights, true)?;
-        if timings {
-            for (name, d) in &stages {
-                println!("  {name:<18} {:>9.2} ms", d.as_secs_f64() * 1e3);
-            }
-        }
+        let (proof, elapsed, prover_stages) = prove_with(&pk, input, weights, !json)?;
+        stages.extend(prover_stages);
         let size = io::write_proof(out, &proof)?;
         (proof.outputs, elapsed, size)
     };
+    let outputs = io::dequantized_outputs(&pk.graph, &outputs);
+    if json {
+        let stage_s: serde_json::Map<String, serde_json::Value> = stages
+            .iter()
+            .map(|(name, d)| (name.clone(), d.as_secs_f64().into()))
+            .collect();
+        let report = serde_json::json!({
+            "version": io::COMMAND_JSON_VERSION,
+            "zero_knowledge": zk,
+            "prove_s": elapsed.as_secs_f64(),
+            "proof": out.display().to_string(),
+            "proof_bytes": size,
+            "stages_s": stage_s,
+            "outputs": io::outputs_json(&outputs),
+        });
+        println!("{report}");
+        return Ok(());
+    }
+    if timings {
+        for (name, d) in &stages {
+            println!("  {name:<18} {:>9.2} ms", d.as_secs_f64() * 1e3);
+        }
+    }
     println!("outputs:");
-    for (name, v) in io::dequantized_outputs(&pk.graph, &outputs) {
-        println!("  {name}: {}", io::show_value(&v));
+    for (name, v) in &outputs {
+        println!("  {name}: {}", io::show_value(v));
     }
     println!(
         "proved{} in {:.3} s; proof {} ({:.1} KiB) written to {}",

@@ -49,34 +49,69 @@ pub fn check_public_inputs(
 }
 
 /// Runs `lucid verify` on a proof of either mode; returns an error (non-zero exit) when the
-/// proof does not verify.
-pub fn run(vk_path: &Path, proof_path: &Path, input: Option<&Path>) -> Result<()> {
+/// proof does not verify. With `json`, prints one JSON object instead of text — also for a
+/// proof that does not verify (`"verified": false` and the reason), still exiting non-zero.
+pub fn run(vk_path: &Path, proof_path: &Path, input: Option<&Path>, json: bool) -> Result<()> {
     let vk = io::read_verifying_key(vk_path)?;
-    let proof = io::read_any_proof(proof_path)?;
     let digest = vk.digest_hex()?;
-    println!("model {digest}");
+    let proof = io::read_any_proof(proof_path);
     let start = Instant::now();
-    let (outputs, mode) = match &proof {
-        AnyProof::Plain(p) => {
-            if let Some(input) = input {
-                check_input(&vk, p, input)?;
-            }
-            lucid_proof::verify(&vk, p)?;
-            (p.outputs.clone(), " (plain proof, not zero-knowledge)")
-        }
-        AnyProof::ZeroKnowledge(p) => {
-            if let Some(input) = input {
-                check_public_inputs(&vk, &p.public_inputs, input)?;
-            }
-            let outputs = lucid_proof::zk::verify(&vk, p, None)?;
-            (outputs, " (zero-knowledge proof)")
-        }
-    };
+    let checked = proof.and_then(|proof| check(&vk, &proof, input));
     let elapsed = start.elapsed();
+    if json {
+        let mut report = serde_json::json!({
+            "version": io::COMMAND_JSON_VERSION,
+            "model_digest": digest,
+            "verified": checked.is_ok(),
+            "verify_s": elapsed.as_secs_f64(),
+        });
+        match &checked {
+            Ok((outputs, zk)) => {
+                report["zero_knowledge"] = (*zk).into();
+                report["outputs"] = io::outputs_json(&io::dequantized_outputs(&vk.graph, outputs));
+            }
+            Err(e) => report["error"] = format!("{e:#}").into(),
+        }
+        println!("{report}");
+        return checked
+            .map(|_| ())
+            .map_err(|e| e.context("the proof does not verify"));
+    }
+    println!("model {digest}");
+    let (outputs, zk) = checked?;
+    let mode = if zk {
+        " (zero-knowledge proof)"
+    } else {
+        " (plain proof, not zero-knowledge)"
+    };
     println!("verified{mode} in {:.1} ms", elapsed.as_secs_f64() * 1e3);
     println!("public outputs:");
     for (name, v) in io::dequantized_outputs(&vk.graph, &outputs) {
         println!("  {name}: {}", io::show_value(&v));
     }
     Ok(())
+}
+
+/// Verifies `proof` (and its public input against `input`, if given); returns its outputs and
+/// whether it is a zero-knowledge proof.
+fn check(
+    vk: &VerifyingKey,
+    proof: &AnyProof,
+    input: Option<&Path>,
+) -> Result<(Vec<Tensor<i64>>, bool)> {
+    match proof {
+        AnyProof::Plain(p) => {
+            if let Some(input) = input {
+                check_input(vk, p, input)?;
+            }
+            lucid_proof::verify(vk, p)?;
+            Ok((p.outputs.clone(), false))
+        }
+        AnyProof::ZeroKnowledge(p) => {
+            if let Some(input) = input {
+                check_public_inputs(vk, &p.public_inputs, input)?;
+            }
+            Ok((lucid_proof::zk::verify(vk, p, None)?, true))
+        }
+    }
 }
