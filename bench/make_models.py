@@ -1,7 +1,7 @@
 """Create Lucid's benchmark models: fixed-seed random weights, written as ONNX.
 
-Every model is float32, batch 1, ONNX opset 13, built with onnx.helper, and lands in
-bench/models/<name>/ as
+Every model is float32, batch 1 (except the batched variant below), ONNX opset 13, built with
+onnx.helper, and lands in bench/models/<name>/ as
   network.onnx      the model (input "input", output "logits")
   input.json        one input, EZKL-style {"input_data": [[...flat...]]}
   calibration.json  several inputs concatenated in one flat list per graph input (EZKL's layout)
@@ -18,6 +18,14 @@ Models (see MODELS below):
   cifar_cnn               CIFAR-style CNN on 3x32x32: conv3x3 16ch + relu + avgpool2,
                           conv3x3 32ch + relu + avgpool2, dense 2048-128-64-10
   width_<w>               width series 256-w-w-10 for w in 64, 128, 256, 512, 1024
+  mlp_1024x3_batch        mlp_1024x3 (identical weights) with a symbolic batch dimension N on its
+                          input and output, for batch proving; instead of input.json and
+                          calibration.json, per batch size B in BATCH_SIZES (1, 16, 64):
+                            input_b<B>.json        B samples in one flat list (sample 0 is
+                                                   mlp_1024x3's input.json sample)
+                            calibration_b<B>.json  mlp_1024x3's 16 calibration samples repeated to
+                                                   a whole number of batches of B (same min/max,
+                                                   hence the same quantization as mlp_1024x3)
 
 Usage:
   python bench/make_models.py                 all models
@@ -30,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import pathlib
 import zlib
 from dataclasses import dataclass, field
@@ -43,6 +52,10 @@ MODELS_DIR = HERE / "models"
 OPSET = 13
 WIDTHS = (64, 128, 256, 512, 1024)
 WIDTH_INPUT = 256
+# The batched variant (run.py's batch-proving section): BATCH_BASE with a symbolic batch dimension.
+BATCH_BASE = "mlp_1024x3"
+BATCH_MODEL = "mlp_1024x3_batch"
+BATCH_SIZES = (1, 16, 64)
 
 
 @dataclass
@@ -213,18 +226,75 @@ def _flat(values: np.ndarray) -> list[float]:
     return [round(float(v), 6) for v in values.reshape(-1)]
 
 
-def write(name: str, out_root: pathlib.Path = MODELS_DIR) -> pathlib.Path:
-    """Writes one model's folder; returns it."""
+def _data(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The model's input sample (shape input_shape) and calibration samples (one per row)."""
     spec = MODELS[name]
-    model, _ = build(name)
     data_rng = np.random.default_rng(seed_of(name) ^ 0x5EED)
     sample = data_rng.random(spec.input_shape, dtype=np.float32)
     calib = data_rng.random((spec.calibration_samples, *spec.input_shape[1:]), dtype=np.float32)
+    return sample, calib
+
+
+def write(name: str, out_root: pathlib.Path = MODELS_DIR) -> pathlib.Path:
+    """Writes one model's folder; returns it."""
+    if name == BATCH_MODEL:
+        return write_batch(BATCH_SIZES, out_root)
+    model, _ = build(name)
+    sample, calib = _data(name)
     out = out_root / name
     out.mkdir(parents=True, exist_ok=True)
     onnx.save(model, out / "network.onnx")
     (out / "input.json").write_text(json.dumps({"input_data": [_flat(sample)]}) + "\n")
     (out / "calibration.json").write_text(json.dumps({"input_data": [_flat(calib)]}) + "\n")
+    return out
+
+
+def batched(model: onnx.ModelProto, dim: str = "N") -> onnx.ModelProto:
+    """A copy of `model` whose graph inputs' and outputs' first dimension is the symbolic `dim`."""
+    out = onnx.ModelProto()
+    out.CopyFrom(model)
+    for value in [*out.graph.input, *out.graph.output]:
+        value.type.tensor_type.shape.dim[0].dim_param = dim  # replaces the fixed dim_value 1
+    onnx.checker.check_model(out)
+    return out
+
+
+def batch_inputs(batch: int) -> np.ndarray:
+    """`batch` input samples, one per row: sample 0 is BATCH_BASE's input.json sample, the others
+    come from a generator seeded with BATCH_MODEL's name (so a smaller batch is a prefix of a
+    larger one)."""
+    sample, _ = _data(BATCH_BASE)
+    rng = np.random.default_rng(seed_of(BATCH_MODEL) ^ 0x5EED)
+    rest = rng.random((batch - 1, *sample.shape[1:]), dtype=np.float32)
+    return np.concatenate([sample, rest])
+
+
+def batch_calibration(batch: int) -> np.ndarray:
+    """BATCH_BASE's calibration samples repeated to fill a whole number of batches of `batch`
+    (lcm(samples, batch) rows). Lucid's calibration keeps each tensor's min and max over all
+    samples, which repetition leaves unchanged: the batched model quantizes exactly as BATCH_BASE."""
+    _, calib = _data(BATCH_BASE)
+    rows = math.lcm(len(calib), batch)
+    return np.tile(calib, (rows // len(calib), *[1] * (calib.ndim - 1)))
+
+
+def write_batch(
+    batch_sizes: tuple[int, ...] = BATCH_SIZES, out_root: pathlib.Path = MODELS_DIR
+) -> pathlib.Path:
+    """Writes BATCH_MODEL's folder: network.onnx (BATCH_BASE with a symbolic batch dimension N;
+    identical weights) and, per batch size B, input_b<B>.json (B samples in one flat list) and
+    calibration_b<B>.json (see batch_calibration). Returns the folder."""
+    if any(b < 1 for b in batch_sizes):
+        raise ValueError(f"batch sizes must be positive, got {batch_sizes}")
+    base, _ = build(BATCH_BASE)
+    out = out_root / BATCH_MODEL
+    out.mkdir(parents=True, exist_ok=True)
+    onnx.save(batched(base), out / "network.onnx")
+    for b in batch_sizes:
+        (out / f"input_b{b}.json").write_text(json.dumps({"input_data": [_flat(batch_inputs(b))]}) + "\n")
+        (out / f"calibration_b{b}.json").write_text(
+            json.dumps({"input_data": [_flat(batch_calibration(b))]}) + "\n"
+        )
     return out
 
 
@@ -234,12 +304,21 @@ def main() -> None:
     ap.add_argument("--out", type=pathlib.Path, default=MODELS_DIR, help="root folder")
     ap.add_argument("--list", action="store_true", help="print names, MACs and parameters only")
     args = ap.parse_args()
-    names = args.names or list(MODELS)
-    unknown = [n for n in names if n not in MODELS]
+    names = args.names or [*MODELS, BATCH_MODEL]
+    unknown = [n for n in names if n not in MODELS and n != BATCH_MODEL]
     if unknown:
-        ap.error(f"unknown model(s) {unknown}; known: {list(MODELS)}")
+        ap.error(f"unknown model(s) {unknown}; known: {[*MODELS, BATCH_MODEL]}")
     for name in names:
-        macs, params = macs_and_params(name)
+        macs, params = macs_and_params(BATCH_BASE if name == BATCH_MODEL else name)
+        if name == BATCH_MODEL:
+            macs_note = f"MACs {macs:>10d}/sample  params {params:>9d}"
+            if args.list:
+                print(f"{name:20s} {macs_note}  batch sizes {', '.join(map(str, BATCH_SIZES))}")
+                continue
+            out = write_batch(BATCH_SIZES, args.out)
+            size = (out / "network.onnx").stat().st_size
+            print(f"{name:20s} {macs_note}  {size / 1024:8.1f} KiB  {out}")
+            continue
         if args.list:
             print(f"{name:20s} MACs {macs:>10d}  params {params:>9d}")
             continue

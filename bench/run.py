@@ -6,6 +6,10 @@ For each model (bench/models/<name>/, created by make_models.py when missing):
       gen-witness, prove, verify;
   (b) Lucid's CLI: compile (with the model's calibration.json), prove, verify;
   (c) onnxruntime's float32 inference: median time and the reference outputs.
+Then batch proving (in a full run, or with `--models batch`): the 1024-1024-1024-10 MLP with a
+symbolic batch dimension (bench/models/mlp_1024x3_batch/, same weights as mlp_1024x3), for each
+batch size B one Lucid proof of B inputs (plain and zero-knowledge) against onnxruntime's inference
+of the same B inputs in one call (harness/batch.py).
 Measures per tool prove/verify/setup time, proof and key sizes, peak memory per step, accuracy
 against onnxruntime; ratios Lucid/EZKL; for the width series the prove time against
 multiply-accumulates with a fitted log-log slope. Writes bench/results/<timestamp>.json and the
@@ -17,6 +21,7 @@ Usage (after `bash bench/setup.sh`):
   bench/.venv/bin/python bench/run.py                          every model, both tools
   bench/.venv/bin/python bench/run.py --models mlp_64_32_10,mlp_784_128_64_10
   bench/.venv/bin/python bench/run.py --models width --no-ezkl  a group: mlp, cnn, width
+  bench/.venv/bin/python bench/run.py --models batch --no-docs only the batch-proving section
   bench/.venv/bin/python bench/run.py --smoke                  smallest MLP, Lucid only, fast;
                                                                exit 1 when Lucid fails
 """
@@ -40,6 +45,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from harness.batch import batch_files, run_batch  # noqa: E402
 from harness.ezkl_tool import run_ezkl  # noqa: E402
 from harness.lucid_tool import run_lucid  # noqa: E402
 from harness.measure import Runner  # noqa: E402
@@ -61,21 +67,43 @@ CATALOG = {
     "width_1024": ("width", 1320960, 1323018),
 }
 SMOKE_MODEL = "mlp_64_32_10"
+# Batch proving (make_models.py's BATCH_* constants; check_catalog() compares).
+BATCH_MODEL, BATCH_BASE, BATCH_SIZES = "mlp_1024x3_batch", "mlp_1024x3", (1, 16, 64)
+BATCH_TOKEN = "batch"  # in --models: the batch-proving section
 
 
 def select(spec: str) -> list[str]:
-    """'all', or a comma list of model names and groups (mlp, cnn, width)."""
+    """'all', or a comma list of model names and groups (mlp, cnn, width); the token 'batch'
+    (the batch-proving section, see wants_batch) selects no model."""
     if spec == "all":
         return list(CATALOG)
     out: list[str] = []
     for tok in (t.strip() for t in spec.split(",") if t.strip()):
+        if tok == BATCH_TOKEN:
+            continue
         names = [n for n, (g, _, _) in CATALOG.items() if g == tok] or ([tok] if tok in CATALOG else [])
         if not names:
             raise SystemExit(
-                f"unknown model or group '{tok}'; models: {', '.join(CATALOG)}; groups: mlp, cnn, width"
+                f"unknown model or group '{tok}'; models: {', '.join(CATALOG)}; groups: mlp, cnn, width; "
+                f"'{BATCH_TOKEN}': batch proving"
             )
         out += [n for n in names if n not in out]
     return out
+
+
+def wants_batch(spec: str) -> bool:
+    """Whether --models asks for the batch-proving section: in a full run, or named as 'batch'."""
+    return spec == "all" or BATCH_TOKEN in (t.strip() for t in spec.split(","))
+
+
+def parse_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError as e:
+        raise SystemExit(f"--batch-sizes: {e}") from e
+    if not sizes or any(b < 1 for b in sizes):
+        raise SystemExit(f"--batch-sizes: positive integers expected, got '{text}'")
+    return list(dict.fromkeys(sizes))
 
 
 def ensure_model(name: str) -> tuple[pathlib.Path, str | None]:
@@ -91,6 +119,20 @@ def ensure_model(name: str) -> tuple[pathlib.Path, str | None]:
     return d, None
 
 
+def ensure_batch_model(sizes: list[int]) -> tuple[pathlib.Path, str | None]:
+    """The batched model's folder with its input and calibration files for every batch size;
+    generated (deterministically) when a file is missing."""
+    d = HERE / "models" / BATCH_MODEL
+    if (d / "network.onnx").exists() and all(f.exists() for b in sizes for f in batch_files(d, b)):
+        return d, None
+    try:
+        import make_models
+    except ImportError as e:
+        return d, f"model files missing and make_models.py cannot run ({e}); run bench/setup.sh"
+    make_models.write_batch(tuple(sizes))
+    return d, None
+
+
 def check_catalog() -> None:
     """Fails loudly if CATALOG drifted from make_models.py (only when numpy/onnx are present)."""
     try:
@@ -102,6 +144,9 @@ def check_catalog() -> None:
         got = make_models.macs_and_params(name) if spec else None
         if spec is None or spec.group != group or got != (macs, params):
             raise SystemExit(f"CATALOG entry {name} disagrees with make_models.py: {got}")
+    batch = (make_models.BATCH_MODEL, make_models.BATCH_BASE, tuple(make_models.BATCH_SIZES))
+    if batch != (BATCH_MODEL, BATCH_BASE, BATCH_SIZES):
+        raise SystemExit(f"BATCH_* constants disagree with make_models.py: {batch}")
 
 
 def _version(pkg: str) -> str | None:
@@ -297,6 +342,42 @@ def _say(name: str, tool: str, r: dict) -> None:
         print(f"[{name}] {tool}: FAILED: {r.get('error')}", flush=True)
 
 
+def bench_batch(args, runner: Runner, work: pathlib.Path, models: dict) -> dict:
+    """Batch proving of BATCH_BASE (harness/batch.py) for every size in --batch-sizes."""
+    _, macs, params = CATALOG[BATCH_BASE]
+    result: dict = {
+        "model": BATCH_MODEL,
+        "base_model": BATCH_BASE,
+        "macs_per_sample": macs,
+        "params": params,
+        "sizes": args.batch_sizes,
+        "calibration": f"{BATCH_BASE}'s calibration samples repeated to a whole number of batches"
+        " (calibration_b<B>.json): the same per-tensor min/max, hence the same quantization, as"
+        f" {BATCH_BASE}",
+    }
+    model_dir, missing = ensure_batch_model(args.batch_sizes)
+    if missing:
+        result["error"] = missing
+        return result
+    # Sample 0 of every batch is the single-input model's input: its outputs must agree.
+    base = (models.get(BATCH_BASE) or {}).get("onnxruntime") or {}
+    if not base.get("ok"):
+        base_dir, base_missing = ensure_model(BATCH_BASE)
+        base = {} if base_missing else run_onnxruntime(base_dir, min_runs=1, max_runs=1)
+    result["runs"] = run_batch(
+        runner,
+        None if args.no_lucid else args.lucid,
+        model_dir,
+        work / BATCH_MODEL,
+        args.batch_sizes,
+        repeat=args.repeat,
+        zk=not args.no_zk,
+        input_visibility=args.input_visibility,
+        base_reference=(base.get("outputs") or [None])[0],
+    )
+    return result
+
+
 def scaling(models: dict) -> dict:
     points = []
     for name, m in models.items():
@@ -354,6 +435,16 @@ def main() -> int:
     )
     ap.add_argument("--no-lucid", action="store_true")
     ap.add_argument("--no-zk", action="store_true", help="skip Lucid's zero-knowledge prove/verify")
+    ap.add_argument(
+        "--no-batch",
+        action="store_true",
+        help=f"skip batch proving (run by default with --models all, or with '{BATCH_TOKEN}' in --models)",
+    )
+    ap.add_argument(
+        "--batch-sizes",
+        default=",".join(map(str, BATCH_SIZES)),
+        help="batch sizes of the batch-proving section (comma list)",
+    )
     ap.add_argument("--ezkl-target", default="resources", choices=["resources", "accuracy"])
     ap.add_argument("--input-visibility", default="private", choices=["private", "public"])
     ap.add_argument("--repeat", type=int, default=1, help="prove+verify repetitions (median kept)")
@@ -395,13 +486,15 @@ def main() -> int:
 
     tmp = None
     if args.smoke:
-        args.models, args.no_ezkl, args.no_docs = SMOKE_MODEL, True, True
+        args.models, args.no_ezkl, args.no_docs, args.no_batch = SMOKE_MODEL, True, True, True
         if args.work is None:
             tmp = tempfile.TemporaryDirectory(prefix="lucid-bench-smoke-")
             args.work = pathlib.Path(tmp.name)
             args.results = args.work
     work = (args.work or HERE / "work").resolve()
     names = select(args.models)
+    batch = wants_batch(args.models) and not args.no_batch
+    args.batch_sizes = parse_sizes(args.batch_sizes)
     started = dt.datetime.now(dt.timezone.utc)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     runner = Runner(work / "logs" / stamp, args.timeout)
@@ -425,16 +518,22 @@ def main() -> int:
         "ezkl_target": args.ezkl_target,
         "input_visibility": args.input_visibility,
         "repeat": args.repeat,
+        "batch_sizes": args.batch_sizes if batch else None,
     }
     if args.ezkl_from_runs and not meta["versions"]["ezkl"]:
         reused = {(r.get("meta") or {}).get("versions", {}).get("ezkl") for _, r in args.ezkl_from_runs}
         reused.discard(None)
         meta["versions"]["ezkl"] = f"{', '.join(sorted(reused))} (reused figures)" if reused else None
-    print(f"models: {', '.join(names)}; work folder {work}; memory via {runner.memory_source}", flush=True)
+    sizes_txt = ", ".join(map(str, args.batch_sizes))
+    shown = ", ".join(names + ([f"batch proving (B = {sizes_txt})"] if batch else []))
+    print(f"models: {shown}; work folder {work}; memory via {runner.memory_source}", flush=True)
     models = {name: bench_model(name, args, runner, work) for name in names}
+    batch_result = bench_batch(args, runner, work, models) if batch else None
     meta["loadavg_end"] = _loadavg()
     meta["finished_utc"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     run = {"meta": meta, "models": models, "scaling": scaling(models)}
+    if batch_result is not None:
+        run["batch"] = batch_result
 
     args.results.mkdir(parents=True, exist_ok=True)
     out = args.results / f"{stamp}.json"

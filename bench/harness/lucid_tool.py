@@ -93,9 +93,17 @@ def run_lucid(
     input_visibility: str = "private",
     repeat: int = 1,
     zk: bool = True,
+    input_file: pathlib.Path | None = None,
+    calibration_file: pathlib.Path | None = None,
 ) -> dict:
     """Runs compile, prove (repeat times) and verify, then the same in zero-knowledge mode
-    (unless `zk` is false); returns a JSON-ready dict."""
+    (unless `zk` is false); returns a JSON-ready dict.
+
+    The input and calibration files default to the model folder's input.json and
+    calibration.json; an explicit `input_file` is also given to compile (`--input`), where it
+    fixes the model's symbolic dimensions (a batched model's batch size)."""
+    input_path = input_file or model_dir / "input.json"
+    calibration_path = calibration_file or model_dir / "calibration.json"
     work.mkdir(parents=True, exist_ok=True)
     artifact, vk, proof = work / "model.lucid", work / "model.vk", work / "proof.bin"
     weights = work / "model.weights"
@@ -111,9 +119,9 @@ def run_lucid(
     def cmd(command: str, *args) -> list[str]:
         return [lucid, command, *map(str, args), *(["--json"] if json_ok[command] else [])]
 
-    compile_argv = cmd(
-        "compile", model_dir / "network.onnx", "-o", work, "--calibration", model_dir / "calibration.json"
-    )
+    compile_argv = cmd("compile", model_dir / "network.onnx", "-o", work, "--calibration", calibration_path)
+    if input_file is not None:
+        compile_argv += ["--input", str(input_file)]
     if input_visibility != "private":
         compile_argv += ["--input-visibility", input_visibility]
     c = runner.run("lucid compile", compile_argv)
@@ -137,7 +145,7 @@ def run_lucid(
     proves, verifies = [], []
     for i in range(repeat):
         # Zero knowledge is the prover's default (since it has `--no-zk`): this run is the plain one.
-        p = runner.run("lucid prove", cmd("prove", artifact, model_dir / "input.json", "-o", proof) + no_zk)
+        p = runner.run("lucid prove", cmd("prove", artifact, input_path, "-o", proof) + no_zk)
         result["steps"]["prove" if i == 0 else f"prove#{i}"] = p.to_json()
         if not p.ok:
             result["error"] = f"prove: {p.error}"
@@ -196,12 +204,12 @@ def run_lucid(
     result["outputs_truncated"] = truncated
     result["ok"] = True
     if zk:
-        result["zk"] = _run_zk(runner, cmd, artifact, vk, model_dir, work, repeat)
+        result["zk"] = _run_zk(runner, cmd, artifact, vk, input_path, work, repeat)
     return result
 
 
 def _run_zk(
-    runner: Runner, cmd, artifact, vk, model_dir: pathlib.Path, work: pathlib.Path, repeat: int
+    runner: Runner, cmd, artifact, vk, input_path: pathlib.Path, work: pathlib.Path, repeat: int
 ) -> dict:
     """Proves and verifies the same input in zero-knowledge mode (`prove --zk`): the figures of
     the proof a private-input user wants, against the plain prover's above. A model whose
@@ -211,9 +219,7 @@ def _run_zk(
     zk: dict = {"ok": False, "steps": {}}
     proves, verifies = [], []
     for i in range(repeat):
-        p = runner.run(
-            "lucid prove --zk", cmd("prove", artifact, model_dir / "input.json", "-o", proof) + ["--zk"]
-        )
+        p = runner.run("lucid prove --zk", cmd("prove", artifact, input_path, "-o", proof) + ["--zk"])
         zk["steps"]["prove" if i == 0 else f"prove#{i}"] = p.to_json()
         if not p.ok:
             refusal = _one_line(p.stderr) or p.error

@@ -11,9 +11,15 @@ import time
 
 
 def run_onnxruntime(
-    model_dir: pathlib.Path, min_runs: int = 50, max_runs: int = 2000, budget_s: float = 2.0
+    model_dir: pathlib.Path,
+    min_runs: int = 50,
+    max_runs: int = 2000,
+    budget_s: float = 2.0,
+    input_file: pathlib.Path | None = None,
 ) -> dict:
-    """Median wall time of one inference (after warm-up) and the float outputs."""
+    """Median wall time of one inference (after warm-up) and the float outputs, on the model
+    folder's input.json or `input_file`. A symbolic dimension (a batch) takes its size from the
+    input's length: the first one absorbs it, any further ones are 1."""
     try:
         import numpy as np
         import onnxruntime as ort
@@ -23,10 +29,13 @@ def run_onnxruntime(
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
         sess = ort.InferenceSession(str(model_dir / "network.onnx"), opts, providers=["CPUExecutionProvider"])
-        data = json.loads((model_dir / "input.json").read_text())["input_data"]
+        data = json.loads((input_file or model_dir / "input.json").read_text())["input_data"]
         feeds = {}
         for decl, flat in zip(sess.get_inputs(), data, strict=True):
+            symbolic = [i for i, d in enumerate(decl.shape) if not isinstance(d, int)]
             shape = [d if isinstance(d, int) else 1 for d in decl.shape]
+            if symbolic:
+                shape[symbolic[0]] = -1
             feeds[decl.name] = np.asarray(flat, dtype=np.float32).reshape(shape)
         outputs = sess.run(None, feeds)
         for _ in range(10):
@@ -46,6 +55,7 @@ def run_onnxruntime(
         "median_s": statistics.median(times),
         "min_s": min(times),
         "output_names": [o.name for o in sess.get_outputs()],
+        "output_shapes": [list(o.shape) for o in outputs],
         "outputs": [o.reshape(-1).astype(float).tolist() for o in outputs],
     }
 
@@ -77,4 +87,31 @@ def accuracy(reference: list[list[float]], got: list[list[float]]) -> dict | Non
         "mean_abs_err": sum(errs) / len(errs),
         "max_rel_err": max(errs) / max(max(mags), 1e-12),
         "argmax_match": argmax,
+    }
+
+
+def per_sample_accuracy(reference: list[float], got: list[float], batch: int) -> dict | None:
+    """Errors of a batched output (`batch` samples back to back, flat) against the reference,
+    sample by sample: a sample is compared only when `got` holds all its values (a tool may print
+    only the first ones). max_rel_err divides each sample's largest absolute error by that
+    sample's largest |reference|; argmax_matches counts the compared samples whose arg-max agrees.
+    """
+    if not reference or not got or batch < 1 or len(reference) % batch:
+        return None
+    per = len(reference) // batch
+    samples = []
+    for s in range(min(batch, len(got) // per)):
+        a = accuracy([reference[s * per : (s + 1) * per]], [got[s * per : (s + 1) * per]])
+        if a is not None:
+            samples.append(a)
+    if not samples:
+        return None
+    return {
+        "samples": batch,
+        "samples_compared": len(samples),
+        "values_compared": sum(a["compared"] for a in samples),
+        "max_abs_err": max(a["max_abs_err"] for a in samples),
+        "mean_abs_err": sum(a["mean_abs_err"] for a in samples) / len(samples),
+        "max_rel_err": max(a["max_rel_err"] for a in samples),
+        "argmax_matches": sum(1 for a in samples if a["argmax_match"]),
     }

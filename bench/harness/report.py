@@ -306,6 +306,7 @@ def render(run: dict) -> str:
                     + _top3(scaling.get(f"{tool}_fit_top3"))
                     + "."
                 )
+    lines += _batch_section(run.get("batch"))
     reused = [(name, m["ezkl"]) for name, m in models.items() if _get(m, "ezkl", "reused_from")]
     if reused:
         lines += ["", "### Reused figures", ""]
@@ -332,6 +333,102 @@ def render(run: dict) -> str:
         lines += [f"- {name}, {tool}: failed: {_one_line(e)}" for name, tool, e in failures]
         lines += [f"- {name}, {tool}: skipped ({why})" for name, tool, why in skipped]
     return "\n".join(lines) + "\n"
+
+
+def _batch_section(batch: dict | None) -> list[str]:
+    """The batch-proving table (run.py's bench_batch), or nothing when the run has none."""
+    if not batch:
+        return []
+    base = batch.get("base_model", "?")
+    lines = [
+        "",
+        "### Batch proving, 1024-1024-1024-10",
+        "",
+        f"Same batch on both sides: one Lucid proof of B inputs of `{batch.get('model')}` ({base}'s"
+        " weights, batch dimension symbolic and fixed to B by `lucid compile --input`) against"
+        " onnxruntime's inference of the same batched model on the same B inputs in one call (median"
+        " of many calls); ratio = prove wall time / onnxruntime time of the whole batch, per inference"
+        f" = prove / B. Sample 0 of every batch is {base}'s input. Calibration: {base}'s calibration"
+        " samples repeated to whole batches (the same quantization as the single-input rows). Accuracy"
+        " per sample against onnxruntime, over the samples whose outputs Lucid prints in full.",
+        "",
+    ]
+    if batch.get("error"):
+        return [*lines, f"Not measured: {_one_line(batch['error'])}"]
+    lines += [
+        _row(
+            [
+                "B",
+                "Lucid prove",
+                "ZK prove",
+                "Lucid per inference",
+                "ZK per inference",
+                "onnxruntime (batch B)",
+                "Lucid / onnxruntime",
+                "ZK / onnxruntime",
+                "proof",
+                "ZK proof",
+                "verify",
+                "ZK verify",
+                "prove peak",
+                "ZK peak",
+                "max abs err (samples)",
+                "arg-max",
+            ]
+        ),
+        _row(["---:"] * 16),
+    ]
+    problems = []
+    for e in batch.get("runs") or []:
+        b, lu, ort, d = e["batch"], e.get("lucid") or {}, e.get("onnxruntime") or {}, e.get("derived") or {}
+        zk = lu.get("zk") or {}
+        zk_ok = zk.get("ok")
+        zk_why = "–" if not zk else ("not supported yet" if zk.get("unsupported") else "failed")
+        acc = lu.get("accuracy") or {}
+        compared = acc.get("samples_compared")
+        if not lu.get("ok"):
+            problems.append(f"- B = {b}, Lucid: {_one_line(lu.get('error') or lu.get('skipped') or '?')}")
+        elif zk and not zk_ok:
+            problems.append(f"- B = {b}, Lucid ZK: {_one_line(zk.get('error') or '?')}")
+        if not ort.get("ok"):
+            problems.append(f"- B = {b}, onnxruntime: {_one_line(ort.get('error') or '?')}")
+        lines.append(
+            _row(
+                [
+                    str(b),
+                    secs(lu.get("prove_s")) if lu.get("ok") else "failed",
+                    secs(zk.get("prove_s")) if zk_ok else zk_why,
+                    secs(d.get("prove_per_inference_s")),
+                    secs(d.get("zk_prove_per_inference_s")),
+                    secs(ort.get("median_s")),
+                    ratio(d.get("prove_over_onnxruntime")),
+                    ratio(d.get("zk_prove_over_onnxruntime")),
+                    size(_get(lu, "sizes", "proof_bytes")),
+                    size(_get(zk, "sizes", "proof_bytes")) if zk_ok else "–",
+                    secs(lu.get("verify_s")),
+                    secs(zk.get("verify_s")) if zk_ok else "–",
+                    kib(_get(lu, "peak_rss_kib", "prove")),
+                    kib(_get(zk, "peak_rss_kib", "prove")) if zk_ok else "–",
+                    f"{err(acc.get('max_abs_err'))} ({compared}/{b})" if compared else "–",
+                    f"{acc.get('argmax_matches')}/{compared}" if compared else "–",
+                ]
+            )
+        )
+    diffs = [
+        e["sample0_vs_single_model_max_abs"]
+        for e in batch.get("runs") or []
+        if "sample0_vs_single_model_max_abs" in e
+    ]
+    if diffs:
+        same = "are identical to" if max(diffs) == 0 else f"differ by at most {max(diffs):.2e} from"
+        lines += [
+            "",
+            f"onnxruntime's outputs on sample 0 {same} the single-input {base}'s on the same input at every"
+            " batch size (the batched model computes the same function).",
+        ]
+    if problems:
+        lines += ["", *problems]
+    return lines
 
 
 def _cpu(tool: dict) -> float | None:
