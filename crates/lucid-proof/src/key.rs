@@ -44,7 +44,10 @@ use crate::graph::plan::{Plan, Role, Visibility};
 /// `Product` and `Concat`.
 ///
 /// 6: every Merkle tree (commitment roots, WHIR round codewords, stored weights digests)
-/// hashes with the Keccak-f[1600] sponge of `lucid_pcs::merkle_hash` instead of Poseidon2.
+/// hashes with the Keccak-f[1600] sponge of `lucid_pcs::merkle_hash` instead of Poseidon2; the
+/// zero-knowledge lookup argument reads a table's fractions from its committed multiplicities
+/// and a public inverse (`lucid_lookup::zk`): no fraction helper columns, one evaluation per
+/// table instead of four.
 pub const FORMAT_VERSION: u16 = 6;
 
 /// How much the plain witness commitment raises `log2(1/rate)` over

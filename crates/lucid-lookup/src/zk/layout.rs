@@ -3,15 +3,17 @@
 //! tables, terms and public claimed sum) and public table evaluations.
 
 use lucid_core::field::EF;
-use lucid_core::mle::eq_eval;
+use lucid_core::mle::{eq_eval, eq_table};
 use lucid_core::sumcheck::ProductTerm;
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{PrimeCharacteristicRing, batch_multiplicative_inverse};
 
 use crate::error::LookupError;
 use crate::layout::{InstanceShape, LookupLayout};
+use crate::table::TableSpec;
 use crate::verifier::prefix_indicator;
 
 use super::proof::ZkChallenges;
+use super::witness::fingerprint_denominators;
 
 /// Minimum number of (unblinded) variables of every committed private table: smaller lookups and
 /// tables are zero-padded to `2^MIN_ZK_VARS` entries, so that each blinding half (`≥ 8` uniform
@@ -103,9 +105,9 @@ impl ZkLayout {
         self.groups[self.table_group[j]].num_vars
     }
 
-    /// Number of extension-field helper columns: one per lookup, per table and per carry.
+    /// Number of extension-field helper columns: one per lookup and per carry.
     pub fn num_helper_columns(&self) -> usize {
-        self.num_instances() + self.base.tables.len() + self.groups.len().saturating_sub(1)
+        self.num_instances() + self.groups.len().saturating_sub(1)
     }
 }
 
@@ -113,24 +115,23 @@ impl ZkLayout {
 ///
 /// Order: `S = [1 ; 0]`, `ES = [eq(τ, ·) ; 0]`; per lookup `X = α − β²·t − w'_0 − β·w'_1`
 /// (the denominator `α − φ` on the blinded columns: its MLE is the same affine combination of
-/// theirs) and `h'`; per table `D = [α − φ_j ; same]`, `m'`, `g'`, and
-/// `tsel = [indicator ; same]` if the table is padded; then the carry in `B` and the carry out
-/// `A'`, if any.
+/// theirs) and `h'`; per table `m'` and the public `W = [tsel/(α − φ_j) ; same]` (zero on a
+/// padded table's extra rows); then the carry in `B` and the carry out `A'`, if any.
 #[derive(Clone, Debug)]
 pub(crate) struct GroupTables {
     pub s: usize,
     pub es: usize,
     /// Per lookup of the group: `(x, h)`.
     pub instances: Vec<(usize, usize)>,
-    /// Per table of the group: `(d, m, g, tsel)`.
-    pub tables: Vec<(usize, usize, usize, Option<usize>)>,
+    /// Per table of the group: `(m, w)`.
+    pub tables: Vec<(usize, usize)>,
     pub carry_in: Option<usize>,
     pub carry_out: Option<usize>,
     pub count: usize,
 }
 
 impl GroupTables {
-    pub fn new(layout: &ZkLayout, group: &ZkGroup) -> Self {
+    pub fn new(group: &ZkGroup) -> Self {
         let mut next = 0;
         let mut take = || {
             next += 1;
@@ -139,14 +140,7 @@ impl GroupTables {
         let s = take();
         let es = take();
         let instances = group.instances.iter().map(|_| (take(), take())).collect();
-        let tables = group
-            .tables
-            .iter()
-            .map(|&j| {
-                let padded = layout.base.tables[j].log_size < group.num_vars;
-                (take(), take(), take(), padded.then(&mut take))
-            })
-            .collect();
+        let tables = group.tables.iter().map(|_| (take(), take())).collect();
         let carry_in = group.carry_in.map(|_| take());
         let carry_out = group.carry_out.then(&mut take);
         Self {
@@ -161,9 +155,9 @@ impl GroupTables {
     }
 }
 
-/// The zero-check batching coefficients `λ^1, λ^2, …` of a group's lookups then tables.
+/// The zero-check batching coefficients `λ^1, λ^2, …` of a group's lookups.
 fn zero_check_coeffs(group: &ZkGroup, lambda: EF) -> Vec<EF> {
-    let count = group.instances.len() + group.tables.len();
+    let count = group.instances.len();
     let mut out = Vec::with_capacity(count);
     let mut c = lambda;
     for _ in 0..count {
@@ -187,8 +181,8 @@ pub(crate) fn group_terms(group: &ZkGroup, idx: &GroupTables, lambda: EF) -> Vec
     for &(_, h) in &idx.instances {
         terms.push(term(EF::ONE, vec![idx.s, h]));
     }
-    for &(_, _, g, _) in &idx.tables {
-        terms.push(term(-EF::ONE, vec![idx.s, g]));
+    for &(m, w) in &idx.tables {
+        terms.push(term(-EF::ONE, vec![idx.s, m, w]));
     }
     if let Some(b) = idx.carry_in {
         terms.push(term(EF::ONE, vec![idx.s, b]));
@@ -200,13 +194,6 @@ pub(crate) fn group_terms(group: &ZkGroup, idx: &GroupTables, lambda: EF) -> Vec
     let coeffs = zero_check_coeffs(group, lambda);
     for (&(x, h), &mu) in idx.instances.iter().zip(&coeffs) {
         terms.push(term(mu, vec![idx.es, h, x]));
-    }
-    let table_coeffs = &coeffs[group.instances.len()..];
-    for (&(d, m, g, tsel), &mu) in idx.tables.iter().zip(table_coeffs) {
-        terms.push(term(mu, vec![idx.es, g, d]));
-        let mut factors = vec![idx.es, m];
-        factors.extend(tsel);
-        terms.push(term(-mu, factors));
     }
     terms
 }
@@ -237,8 +224,28 @@ pub(crate) fn combine_columns(columns: &[EF], beta: EF) -> EF {
         .fold(EF::ZERO, |acc, &v| acc * beta + v)
 }
 
+/// `1/(α − φ_j(y))` for every row `y` of distinct table `j` (`2^{log_size}` entries), or
+/// [`LookupError::ZeroDenominator`] (`tree` numbered as [`crate::LookupLayout`]: lookups, then
+/// tables) if a row's denominator is zero (probability `≤ rows/|EF|` over `α`).
+pub(crate) fn table_inverse_denominators(
+    layout: &ZkLayout,
+    j: usize,
+    ch: &ZkChallenges,
+) -> Result<Vec<EF>, LookupError> {
+    let spec: &TableSpec = &layout.base.tables[j];
+    let denominators =
+        fingerprint_denominators(&spec.columns(), spec.size(), tag_constant(ch, j), ch.beta);
+    if denominators.contains(&EF::ZERO) {
+        return Err(LookupError::ZeroDenominator {
+            tree: layout.num_instances() + j,
+        });
+    }
+    Ok(batch_multiplicative_inverse(&denominators))
+}
+
 /// Evaluations of a group's public tables at the sumcheck point `(r_c, r)`, written into
-/// `evals` (indexed as [`GroupTables`]): `S`, `ES`, every `D` and `tsel`.
+/// `evals` (indexed as [`GroupTables`]): `S`, `ES` and every `W` (`O(2^k)` for a table of `2^k`
+/// rows: the inverse denominators have no closed form).
 pub(crate) fn public_evals(
     layout: &ZkLayout,
     group: &ZkGroup,
@@ -247,18 +254,19 @@ pub(crate) fn public_evals(
     tau: &[EF],
     point: &[EF],
     evals: &mut [EF],
-) {
+) -> Result<(), LookupError> {
     let (r_c, r) = (point[0], &point[1..]);
     evals[idx.s] = EF::ONE - r_c;
     evals[idx.es] = (EF::ONE - r_c) * eq_eval(tau, r);
-    for (&j, &(d, _, _, tsel)) in group.tables.iter().zip(&idx.tables) {
-        let spec = &layout.base.tables[j];
-        let pad = group.num_vars - spec.log_size;
-        let factor = padding_factor(r, pad);
-        let columns = spec.column_evals(&r[pad..]);
-        evals[d] = tag_constant(ch, j) - factor * combine_columns(&columns, ch.beta);
-        if let Some(tsel) = tsel {
-            evals[tsel] = factor;
-        }
+    for (&j, &(_, w)) in group.tables.iter().zip(&idx.tables) {
+        let pad = group.num_vars - layout.base.tables[j].log_size;
+        let inverses = table_inverse_denominators(layout, j, ch)?;
+        let at_rows: EF = eq_table(&r[pad..])
+            .iter()
+            .zip(&inverses)
+            .map(|(&e, &d)| e * d)
+            .sum();
+        evals[w] = padding_factor(r, pad) * at_rows;
     }
+    Ok(())
 }

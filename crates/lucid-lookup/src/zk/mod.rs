@@ -43,45 +43,47 @@
 //!    (in the statement or the transcript) before [`prove_phase2`] / [`verify_phase2`].
 //! 2. [`prove_phase2`] draws `α`, `β` and computes the helper columns
 //!    - `h_i(x) = 1/(α − φ_i(x))` on the `len_i` real entries of lookup `i`, `0` on padding;
-//!    - `g_j(y) = m_j(y)/(α − φ_j(y))` on the rows of table `j`, `0` on padding rows;
 //!    - per group `k` but the largest, a *carry* `A_k = L_k + A_{k−1}` (pointwise, `A_{k−1}`
-//!      zero-padded) with `L_k = Σ_{i ∈ k} h_i − Σ_{j ∈ k} g_j`: it moves the group's partial
-//!      LogUp sum, a function of the witness, to the next group without revealing it;
+//!      zero-padded) with `L_k = Σ_{i ∈ k} h_i − Σ_{j ∈ k} m_j·W_j`: it moves the group's
+//!      partial LogUp sum, a function of the witness, to the next group without revealing it;
 //!
 //!    each an extension-field column, exposed as three base-field limb columns (its basis
 //!    coefficients over `F`), each blinded; plus one [`ZkMask`] per group.
 //!    **Caller:** commits them ([`HelperColumns::committed_tables`], [`HelperColumns::masks`])
 //!    with a hiding commitment and absorbs the commitment before [`prove`] / [`verify`].
+//!    A table's side needs no helper: `W_j(y) = tsel_j(y)/(α − φ_j(y))` (`tsel_j` the
+//!    indicator of table `j`'s real rows) is public, so its fractions `m_j·W_j` are read
+//!    directly from the committed multiplicities — a 2^16-row range table would otherwise
+//!    cost three blinded extension-field limbs of 2^17 entries each.
 //! 3. [`prove`] runs, per group of `n` variables (by increasing `n`), one zero-knowledge
 //!    sumcheck over `(c, x) ∈ {0,1}^{1+n}` of
-//!    `f = S·(Σ_i h'_i − Σ_j g'_j + B − A'_k) + Σ_i μ_i·ES·h'_i·X_i − Σ_j μ_j·ES·(g'_j·D_j − m'_j·tsel_j)`
+//!    `f = S·(Σ_i h'_i − Σ_j m'_j·W_j + B − A'_k) + Σ_i μ_i·ES·h'_i·X_i`
 //!    with the public claimed sum `Σ_i μ_i·sel_i(τ)`, where `S = 1 − c`,
 //!    `ES = (1 − c)·eq(τ, x)`, `X_i = α − φ'_i` (affine in the blinded columns),
-//!    `sel_i` the indicator of lookup `i`'s real entries, `D_j = α − φ_j` and `tsel_j` the
-//!    indicator of table `j`'s real rows (public), `B` the previous group's carry zero-padded,
-//!    `μ = λ, λ², …` over the group's lookups then tables, and `τ`, `λ` drawn after step 2. The
-//!    `1 − c` factors make only the committed (`c = 0`) halves count; the constant terms
+//!    `sel_i` the indicator of lookup `i`'s real entries, `B` the previous group's carry
+//!    zero-padded, `μ = λ, λ², …` over the group's lookups, and `τ`, `λ` drawn after step 2.
+//!    The `1 − c` factors make only the committed (`c = 0`) halves count; the constant terms
 //!    `−μ_i·ES·sel_i` of the zero-checks sum to the public `μ_i·sel_i(τ)`, moved to the claimed
 //!    sum. The prover then sends every private table's evaluation at the final point (limbs for
 //!    extension-field columns) and the mask's.
 //!
-//! The zero-checks force `h_i·(α − φ_i) = sel_i` and `g_j·D_j = m_j·tsel_j` on the whole cube
-//! (error `O(n/|EF|)` over `τ`, `λ`), i.e. `h_i = 1/(α − φ_i)` on real entries and `h_i = 0` on
-//! padding (`α − φ ≠ 0`, as `α` is drawn after `w` is fixed), and likewise `g_j = m_j/D_j` on
-//! real rows, `0` on a padded table's extra rows whatever `m'` holds there. The sum parts,
-//! added over the groups, telescope to `Σ_i Σ_x h_i = Σ_j Σ_y g_j`, the LogUp identity, which
-//! for random `α`, `β` holds only if every entry is a row of its own table. Cost is linear in
-//! the total size: a group's sumcheck has tables of `2^{n+1}` entries (degree 3), and the only
-//! table crossing groups is one carry per group.
+//! The zero-checks force `h_i·(α − φ_i) = sel_i` on the whole cube (error `O(n/|EF|)` over
+//! `τ`, `λ`), i.e. `h_i = 1/(α − φ_i)` on real entries and `h_i = 0` on padding (`α − φ ≠ 0`,
+//! as `α` is drawn after `w` is fixed); `W_j` is `0` on a padded table's extra rows, whatever
+//! `m'` holds there. The sum parts, added over the groups, telescope to
+//! `Σ_i Σ_x h_i = Σ_j Σ_y m_j·W_j`, the LogUp identity, which for random `α`, `β` holds only if
+//! every entry is a row of its own table. Cost is linear in the total size: a group's sumcheck
+//! has tables of `2^{n+1}` entries (degree 3), and the only table crossing groups is one carry
+//! per group.
 //!
 //! # Output
 //!
 //! [`verify`] returns [`ZkClaim`]s: evaluations of the committed blinded tables (looked-up
 //! columns, multiplicities, helper limbs, carries) at points whose first coordinate is the
 //! group's random `r_c`, and of each group's mask at the group's point. The caller settles them
-//! with its hiding commitment openings; until then nothing is proved. The public tables (`S`,
-//! `ES`, `sel`, `D`, `tsel`) the verifier evaluates itself, in `O(n)` (plus `O(2^k)` for a
-//! function table's outputs).
+//! with its hiding commitment openings; until then nothing is proved. The public tables the
+//! verifier evaluates itself: `S`, `ES`, `sel` in `O(n)`, each `W_j` in `O(2^k)` for a table of
+//! `2^k` rows (one batch inversion and one inner product with `eq`).
 //!
 //! # What is revealed, and why it is simulatable
 //!
@@ -135,5 +137,5 @@ mod tests;
 #[cfg(test)]
 mod zk_tests;
 
-/// The degree of every group's sumcheck polynomial (`ES · h · (α − φ)`).
+/// The degree of every group's sumcheck polynomial (`ES · h · (α − φ)` and `S · m · W`).
 pub const GROUP_DEGREE: usize = 3;

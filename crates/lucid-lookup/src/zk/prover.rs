@@ -12,7 +12,9 @@ use rand::Rng;
 
 use crate::error::LookupError;
 
-use super::layout::{GroupTables, ZkGroup, group_claimed_sum, group_terms, tag_constant};
+use super::layout::{
+    GroupTables, ZkGroup, group_claimed_sum, group_terms, table_inverse_denominators, tag_constant,
+};
 use super::proof::{ZkClaim, ZkGroupProof, ZkLookupProof, ZkTableId};
 use super::verifier::{
     draw_challenges, draw_group_challenges, num_private_evals, observe_evals, private_evals,
@@ -63,8 +65,8 @@ pub fn prove(
     for (k, group) in layout.groups.iter().enumerate() {
         let n = group.num_vars;
         let (tau, lambda) = draw_group_challenges(n, transcript);
-        let idx = GroupTables::new(layout, group);
-        let tables = group_tables(witness, helpers, k, &idx, &tau);
+        let idx = GroupTables::new(group);
+        let tables = group_tables(witness, helpers, k, &idx, &tau)?;
         let terms = group_terms(group, &idx, lambda);
         let claimed = group_claimed_sum(layout, group, lambda, &tau);
         let poly = SumOfProducts {
@@ -105,11 +107,6 @@ fn check_helpers(layout: &ZkLayout, helpers: &HelperColumns) -> Result<(), Looku
             helpers.inverses.len(),
         ),
         (
-            "fraction helper columns",
-            layout.base.tables.len(),
-            helpers.fractions.len(),
-        ),
-        (
             "carry helper columns",
             layout.groups.len().saturating_sub(1),
             helpers.carries.len(),
@@ -127,7 +124,6 @@ fn check_helpers(layout: &ZkLayout, helpers: &HelperColumns) -> Result<(), Looku
     }
     let limb_sizes = (0..layout.num_instances())
         .map(|i| (&helpers.inverses[i], layout.instance_vars(i)))
-        .chain((0..layout.base.tables.len()).map(|j| (&helpers.fractions[j], layout.table_vars(j))))
         .chain(
             helpers
                 .carries
@@ -173,7 +169,7 @@ fn group_tables(
     k: usize,
     idx: &GroupTables,
     tau: &[EF],
-) -> Vec<Vec<EF>> {
+) -> Result<Vec<Vec<EF>>, LookupError> {
     let layout = &witness.layout;
     let group: &ZkGroup = &layout.groups[k];
     let ch = helpers.challenges;
@@ -193,19 +189,12 @@ fn group_tables(
         tables[x] = fingerprint_denominators(cols, cols[0].len(), tag, ch.beta);
         tables[h] = ef_table(&helpers.inverses[i]);
     }
-    for (&j, &(d, m, g, tsel)) in group.tables.iter().zip(&idx.tables) {
-        let spec = &layout.base.tables[j];
-        let tag = tag_constant(&ch, j);
-        let mut dh = fingerprint_denominators(&spec.columns(), spec.size(), tag, ch.beta);
-        dh.resize(half, tag);
-        tables[d] = duplicate(dh);
+    for (&j, &(m, w)) in group.tables.iter().zip(&idx.tables) {
+        // W = tsel/(α − φ_j): the inverse denominators on the real rows, zero on padding.
+        let mut inverses = table_inverse_denominators(layout, j, &ch)?;
+        inverses.resize(half, EF::ZERO);
+        tables[w] = duplicate(inverses);
         tables[m] = lift(&witness.multiplicities[j]);
-        tables[g] = ef_table(&helpers.fractions[j]);
-        if let Some(tsel) = tsel {
-            let mut sel = vec![EF::ONE; spec.size()];
-            sel.resize(half, EF::ZERO);
-            tables[tsel] = duplicate(sel);
-        }
     }
     if let (Some(b), Some(prev_vars)) = (idx.carry_in, group.carry_in) {
         // The previous carry's blinded table, each half zero-padded to 2^n.
@@ -220,7 +209,7 @@ fn group_tables(
     if let Some(a) = idx.carry_out {
         tables[a] = ef_table(&helpers.carries[k]);
     }
-    tables
+    Ok(tables)
 }
 
 /// The private evaluations of group `k` at `point`, in [`ZkGroupProof::evals`] order.
@@ -242,7 +231,6 @@ fn group_private_evals(
     }
     for &j in &group.tables {
         evals.push(eval_mle_base(&witness.multiplicities[j], point));
-        evals.extend(limb_evals(&helpers.fractions[j], point));
     }
     if let Some(prev_vars) = group.carry_in {
         let pad = group.num_vars - prev_vars;

@@ -36,7 +36,7 @@ pub fn simulate<R: Rng + ?Sized>(
     for (k, group) in layout.groups.iter().enumerate() {
         let n = group.num_vars;
         let (tau, lambda) = draw_group_challenges(n, transcript);
-        let idx = GroupTables::new(&layout, group);
+        let idx = GroupTables::new(group);
         let terms = group_terms(group, &idx, lambda);
         let claimed = group_claimed_sum(&layout, group, lambda, &tau);
         let sim = simulate_zk(n + 1, GROUP_DEGREE, claimed, transcript, rng);
@@ -52,7 +52,7 @@ pub fn simulate<R: Rng + ?Sized>(
             &tau,
             &sim.point,
             &mut table_evals,
-        );
+        )?;
         let group_claims = private_evals(
             &layout,
             k,

@@ -67,7 +67,7 @@ pub fn verify(
     for (k, (group, gp)) in layout.groups.iter().zip(&proof.groups).enumerate() {
         let n = group.num_vars;
         let (tau, lambda) = draw_group_challenges(n, transcript);
-        let idx = GroupTables::new(&layout, group);
+        let idx = GroupTables::new(group);
         let terms = group_terms(group, &idx, lambda);
         let claimed = group_claimed_sum(&layout, group, lambda, &tau);
         let wrap = |source| LookupError::Sumcheck {
@@ -87,7 +87,7 @@ pub fn verify(
             &tau,
             &sub.point,
             &mut table_evals,
-        );
+        )?;
         let group_claims = private_evals(
             &layout,
             k,
@@ -124,7 +124,7 @@ pub(crate) fn num_private_evals(layout: &ZkLayout, group: &ZkGroup) -> usize {
         .iter()
         .map(|&i| layout.base.instances[i].table.num_columns() + LIMBS)
         .sum();
-    inst + group.tables.len() * (1 + LIMBS)
+    inst + group.tables.len()
         + LIMBS * (usize::from(group.carry_in.is_some()) + usize::from(group.carry_out))
 }
 
@@ -175,15 +175,10 @@ pub(crate) fn private_evals(
             claims.push(claim(ZkTableId::Inverse { instance: i, limb }, point, v));
         }
     }
-    for (&j, &(_, m, g, _)) in group.tables.iter().zip(&idx.tables) {
+    for (&j, &(m, _)) in group.tables.iter().zip(&idx.tables) {
         let mv = take(1)[0];
         table_evals[m] = mv;
         claims.push(claim(ZkTableId::Multiplicity { table: j }, point, mv));
-        let limbs = take(LIMBS);
-        table_evals[g] = combine_limbs(limbs);
-        for (limb, &v) in limbs.iter().enumerate() {
-            claims.push(claim(ZkTableId::Fraction { table: j, limb }, point, v));
-        }
     }
     if let (Some(b), Some(prev_vars)) = (idx.carry_in, group.carry_in) {
         let limbs = take(LIMBS);

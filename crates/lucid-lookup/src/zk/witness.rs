@@ -11,7 +11,7 @@ use crate::error::LookupError;
 use crate::layout::{InstanceShape, LookupInstance};
 
 use super::GROUP_DEGREE;
-use super::layout::{ZkLayout, tag_constant};
+use super::layout::{ZkLayout, table_inverse_denominators, tag_constant};
 use super::proof::{ZkChallenges, ZkTableId};
 
 /// Number of base-field limbs of an extension-field element.
@@ -228,8 +228,6 @@ pub struct HelperColumns {
     pub(crate) challenges: ZkChallenges,
     /// Per lookup, the three blinded limbs of `h`.
     pub(crate) inverses: Vec<[Vec<F>; LIMBS]>,
-    /// Per distinct table, the three blinded limbs of `g`.
-    pub(crate) fractions: Vec<[Vec<F>; LIMBS]>,
     /// Per group but the last, the three blinded limbs of its carry.
     pub(crate) carries: Vec<[Vec<F>; LIMBS]>,
     /// Per group, the ZK-sumcheck mask.
@@ -250,11 +248,6 @@ impl HelperColumns {
                 out.push((ZkTableId::Inverse { instance: i, limb }, t.as_slice()));
             }
         }
-        for (j, limbs) in self.fractions.iter().enumerate() {
-            for (limb, t) in limbs.iter().enumerate() {
-                out.push((ZkTableId::Fraction { table: j, limb }, t.as_slice()));
-            }
-        }
         for (g, limbs) in self.carries.iter().enumerate() {
             for (limb, t) in limbs.iter().enumerate() {
                 out.push((ZkTableId::Carry { group: g, limb }, t.as_slice()));
@@ -272,7 +265,6 @@ impl HelperColumns {
     pub fn table(&self, id: ZkTableId) -> Option<&[F]> {
         let (limbs, limb) = match id {
             ZkTableId::Inverse { instance, limb } => (self.inverses.get(instance)?, limb),
-            ZkTableId::Fraction { table, limb } => (self.fractions.get(table)?, limb),
             ZkTableId::Carry { group, limb } => (self.carries.get(group)?, limb),
             _ => return None,
         };
@@ -349,15 +341,11 @@ pub(crate) fn compute_helpers<R: Rng + ?Sized>(
         h_values.push(h);
     }
 
-    // g_j = m_j/(α − φ_j) on real rows, 0 on padding.
+    // g_j = m_j/(α − φ_j) on real rows, 0 on padding: not committed (the sumcheck reads
+    // `m'_j·W_j` with the public `W_j`), but part of the carries.
     let mut g_values = Vec::with_capacity(layout.base.tables.len());
-    for (j, spec) in layout.base.tables.iter().enumerate() {
-        let tag = tag_constant(&ch, j);
-        let columns = spec.columns();
-        let denominators = fingerprint_denominators(&columns, spec.size(), tag, ch.beta);
-        let inv = invert_all(&denominators).map_err(|_| LookupError::ZeroDenominator {
-            tree: num_instances + j,
-        })?;
+    for j in 0..layout.base.tables.len() {
+        let inv = table_inverse_denominators(layout, j, &ch)?;
         let m = &witness.multiplicities[j];
         let mut g: Vec<EF> = inv.iter().zip(m).map(|(&d, &m)| d * m).collect();
         g.resize(1 << layout.table_vars(j), EF::ZERO);
@@ -383,11 +371,6 @@ pub(crate) fn compute_helpers<R: Rng + ?Sized>(
         .enumerate()
         .map(|(i, h)| blind_limbs(h, layout.instance_vars(i), rng))
         .collect();
-    let fractions = g_values
-        .iter()
-        .enumerate()
-        .map(|(j, g)| blind_limbs(g, layout.table_vars(j), rng))
-        .collect();
     let carries = carry_values
         .iter()
         .zip(&layout.groups)
@@ -401,7 +384,6 @@ pub(crate) fn compute_helpers<R: Rng + ?Sized>(
     Ok(HelperColumns {
         challenges: ch,
         inverses,
-        fractions,
         carries,
         masks,
     })

@@ -208,7 +208,6 @@ fn unmasked_values(r: &Run) -> Vec<EF> {
         }
         for &j in &group.tables {
             tables.push(unblinded(&r.witness.multiplicities[j]));
-            tables.push(unblinded_ef(&r.helpers.fractions[j]));
         }
         if group.carry_out {
             tables.push(unblinded_ef(&r.helpers.carries[k]));

@@ -403,14 +403,6 @@ pub fn helper_tables(layout: &ZkLayout) -> Vec<(Option<ZkTableId>, usize)> {
             ));
         }
     }
-    for j in 0..layout.base.tables.len() {
-        for limb in 0..3 {
-            out.push((
-                Some(ZkTableId::Fraction { table: j, limb }),
-                2usize << layout.table_vars(j),
-            ));
-        }
-    }
     for (g, group) in layout.groups.iter().enumerate() {
         if group.carry_out {
             for limb in 0..3 {
