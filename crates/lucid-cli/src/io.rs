@@ -125,19 +125,54 @@ pub fn input_values(graph: &QGraph, file: &InputFile) -> Result<Vec<Value>> {
 }
 
 /// Splits a calibration file (per input one flat list holding `k` samples back to back) into
-/// `k` single-sample input files. `sizes[i]` is input `i`'s number of elements, `names[i]` its
-/// name.
-pub fn split_samples(file: &InputFile, names: &[&str], sizes: &[usize]) -> Result<Vec<InputFile>> {
+/// `k` single-sample input files. `shapes[i]` is input `i`'s shape, `names[i]` its name.
+///
+/// A model compiled for a batch (its leading dimension `B > 1`, e.g. a symbolic batch fixed by
+/// the input file) may be calibrated with single examples: a list whose length is a multiple
+/// of one example (the input's size divided by `B`) but not of the whole batch is grouped into
+/// batches of `B` examples, the last one filled by repeating examples from the start (the
+/// quantizer's ranges depend only on the set of examples).
+pub fn split_samples(
+    file: &InputFile,
+    names: &[&str],
+    shapes: &[Vec<usize>],
+) -> Result<Vec<InputFile>> {
     let lists = file.assign(names)?;
     let mut count = None;
-    for ((&li, &size), name) in lists.iter().zip(sizes).zip(names) {
-        let len = file.data[li].len();
-        if size == 0 || len == 0 || !len.is_multiple_of(size) {
-            bail!(
-                "calibration list for input '{name}' has {len} values, not a positive multiple of the input's {size} elements"
+    let mut data: Vec<Vec<f64>> = Vec::with_capacity(lists.len());
+    for ((&li, shape), name) in lists.iter().zip(shapes).zip(names) {
+        let size: usize = shape.iter().product();
+        let list = &file.data[li];
+        let len = list.len();
+        let batch = shape.first().copied().unwrap_or(1);
+        let example = if batch > 1 { size / batch } else { size };
+        let k = if size > 0 && len > 0 && len.is_multiple_of(size) {
+            data.push(list.clone());
+            len / size
+        } else if batch > 1 && example > 0 && len > 0 && len.is_multiple_of(example) {
+            let examples = len / example;
+            let k = examples.div_ceil(batch);
+            let filled: Vec<f64> = list.iter().copied().cycle().take(k * size).collect();
+            eprintln!(
+                "note: calibration for input '{name}': {examples} examples of {example} values grouped into {k} batch(es) of {batch}{}",
+                if examples.is_multiple_of(batch) {
+                    String::new()
+                } else {
+                    " (the last one completed by repeating examples)".to_string()
+                }
             );
-        }
-        let k = len / size;
+            data.push(filled);
+            k
+        } else {
+            bail!(
+                "calibration list for input '{name}' has {len} values, not a positive multiple of the input's {size} elements{}",
+                if batch > 1 {
+                    format!(" (nor of one example's {example} values in a batch of {batch})")
+                } else {
+                    String::new()
+                }
+            );
+        };
         if *count.get_or_insert(k) != k {
             bail!(
                 "calibration lists hold different numbers of samples ({} and {k})",
@@ -148,10 +183,13 @@ pub fn split_samples(file: &InputFile, names: &[&str], sizes: &[usize]) -> Resul
     let k = count.unwrap_or(1);
     Ok((0..k)
         .map(|s| InputFile {
-            data: lists
+            data: data
                 .iter()
-                .zip(sizes)
-                .map(|(&li, &size)| file.data[li][s * size..(s + 1) * size].to_vec())
+                .zip(shapes)
+                .map(|(list, shape)| {
+                    let size: usize = shape.iter().product();
+                    list[s * size..(s + 1) * size].to_vec()
+                })
                 .collect(),
             boolean: lists
                 .iter()
@@ -200,4 +238,47 @@ pub fn show_value(v: &Value) -> String {
         String::new()
     };
     format!("{:?} [{}{}]", v.shape(), shown.join(", "), more)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(values: usize) -> InputFile {
+        InputFile {
+            data: vec![(0..values).map(|v| v as f64).collect()],
+            boolean: vec![false],
+            shapes: None,
+        }
+    }
+
+    fn split(values: usize, shape: &[usize]) -> Result<Vec<Vec<f64>>> {
+        let samples = split_samples(&file(values), &["input"], &[shape.to_vec()])?;
+        Ok(samples.into_iter().map(|s| s.data[0].clone()).collect())
+    }
+
+    #[test]
+    fn calibration_splits_into_whole_samples() {
+        let s = split(6, &[1, 3]).expect("two samples");
+        assert_eq!(s, vec![vec![0.0, 1.0, 2.0], vec![3.0, 4.0, 5.0]]);
+        assert!(split(7, &[1, 3]).is_err(), "a partial sample");
+        assert!(split(0, &[1, 3]).is_err(), "no sample");
+    }
+
+    #[test]
+    fn single_examples_fill_batches() {
+        // A batch of 4 examples of 2 values: 3 examples make one batch, the first repeated.
+        let s = split(6, &[4, 2]).expect("one batch");
+        assert_eq!(s, vec![vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 0.0, 1.0]]);
+        // Whole batches are kept as they are.
+        let s = split(16, &[4, 2]).expect("two batches");
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[1], (8..16).map(|v| v as f64).collect::<Vec<_>>());
+        // 5 examples: two batches, the second completed from the start.
+        let s = split(10, &[4, 2]).expect("two batches");
+        assert_eq!(s[1], vec![8.0, 9.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+        // Not a whole number of examples: refused, naming both sizes.
+        let e = split(7, &[4, 2]).expect_err("partial example");
+        assert!(e.to_string().contains("one example's 2 values"), "{e}");
+    }
 }

@@ -51,12 +51,8 @@ pub struct Compiled {
 /// The model's calibration samples as single-sample input files.
 pub fn calibration_samples(imported: &Imported, file: &InputFile) -> Result<Vec<InputFile>> {
     let names: Vec<&str> = imported.inputs.iter().map(|i| i.name.as_str()).collect();
-    let sizes: Vec<usize> = imported
-        .inputs
-        .iter()
-        .map(|i| i.shape.iter().product())
-        .collect();
-    io::split_samples(file, &names, &sizes)
+    let shapes: Vec<Vec<usize>> = imported.inputs.iter().map(|i| i.shape.clone()).collect();
+    io::split_samples(file, &names, &shapes)
 }
 
 /// Quantizes an imported model on calibration samples and measures its accuracy against tract.
