@@ -28,6 +28,9 @@ pub struct ZkGroup {
     pub num_vars: usize,
     /// Lookups of this size, by increasing index.
     pub instances: Vec<usize>,
+    /// The group's inverse slots ([`ZkLayout::slots`] indices): its lookups paired in order,
+    /// the last one alone if their number is odd.
+    pub slots: Vec<usize>,
     /// Distinct tables of this size ([`LookupLayout::tables`] indices), by increasing index.
     pub tables: Vec<usize>,
     /// The previous group's number of variables, if there is a previous group (its carry enters
@@ -35,6 +38,18 @@ pub struct ZkGroup {
     pub carry_in: Option<usize>,
     /// Whether this group emits a carry (every group but the last).
     pub carry_out: bool,
+}
+
+/// One committed inverse helper column: for a single lookup `i`, `h = sel_i/(α − φ_i)`; for a
+/// pair `(a, b)` of lookups of one group, `h = 1/((α − φ_a)(α − φ_b))` on the whole cube, from
+/// which both lookups' fractions follow (`sel_a/(α − φ_a) = sel_a·(α − φ_b)·h`): one
+/// extension-field column (three blinded limbs) for two lookups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InverseSlot {
+    pub first: usize,
+    pub second: Option<usize>,
+    /// The slot's group.
+    pub group: usize,
 }
 
 /// The shape of a zero-knowledge lookup batch, derived from the instance shapes alone.
@@ -48,6 +63,8 @@ pub struct ZkLayout {
     pub instance_group: Vec<usize>,
     /// For each distinct table, its group.
     pub table_group: Vec<usize>,
+    /// The inverse helper columns, group by group.
+    pub slots: Vec<InverseSlot>,
 }
 
 impl ZkLayout {
@@ -67,17 +84,29 @@ impl ZkLayout {
         sizes.sort_unstable();
         sizes.dedup();
         let count = sizes.len();
+        let mut slots = Vec::new();
         let groups: Vec<ZkGroup> = sizes
             .iter()
             .enumerate()
-            .map(|(k, &n)| ZkGroup {
-                num_vars: n,
-                instances: (0..shapes.len()).filter(|&i| inst_vars[i] == n).collect(),
-                tables: (0..table_vars.len())
-                    .filter(|&j| table_vars[j] == n)
-                    .collect(),
-                carry_in: k.checked_sub(1).map(|p| sizes[p]),
-                carry_out: k + 1 < count,
+            .map(|(k, &n)| {
+                let instances: Vec<usize> =
+                    (0..shapes.len()).filter(|&i| inst_vars[i] == n).collect();
+                let first_slot = slots.len();
+                slots.extend(instances.chunks(2).map(|pair| InverseSlot {
+                    first: pair[0],
+                    second: pair.get(1).copied(),
+                    group: k,
+                }));
+                ZkGroup {
+                    num_vars: n,
+                    instances,
+                    slots: (first_slot..slots.len()).collect(),
+                    tables: (0..table_vars.len())
+                        .filter(|&j| table_vars[j] == n)
+                        .collect(),
+                    carry_in: k.checked_sub(1).map(|p| sizes[p]),
+                    carry_out: k + 1 < count,
+                }
             })
             .collect();
         let position = |n: usize| sizes.iter().position(|&s| s == n).unwrap_or(0);
@@ -86,6 +115,7 @@ impl ZkLayout {
             table_group: table_vars.iter().map(|&n| position(n)).collect(),
             base,
             groups,
+            slots,
         })
     }
 
@@ -105,9 +135,24 @@ impl ZkLayout {
         self.groups[self.table_group[j]].num_vars
     }
 
-    /// Number of extension-field helper columns: one per lookup and per carry.
+    /// The degree of group `k`'s sumcheck (and of its Libra mask): [`super::GROUP_DEGREE`], plus
+    /// one if the group has a pair of lookups sharing an inverse column.
+    pub fn group_degree(&self, k: usize) -> usize {
+        let paired = self.groups[k]
+            .slots
+            .iter()
+            .any(|&s| self.slots[s].second.is_some());
+        super::GROUP_DEGREE + usize::from(paired)
+    }
+
+    /// Variables of inverse slot `s`'s column before blinding.
+    pub fn slot_vars(&self, s: usize) -> usize {
+        self.groups[self.slots[s].group].num_vars
+    }
+
+    /// Number of extension-field helper columns: one per inverse slot and per carry.
     pub fn num_helper_columns(&self) -> usize {
-        self.num_instances() + self.groups.len().saturating_sub(1)
+        self.slots.len() + self.groups.len().saturating_sub(1)
     }
 }
 
@@ -115,14 +160,18 @@ impl ZkLayout {
 ///
 /// Order: `S = [1 ; 0]`, `ES = [eq(τ, ·) ; 0]`; per lookup `X = α − β²·t − w'_0 − β·w'_1`
 /// (the denominator `α − φ` on the blinded columns: its MLE is the same affine combination of
-/// theirs) and `h'`; per table `m'` and the public `W = [tsel/(α − φ_j) ; same]` (zero on a
-/// padded table's extra rows); then the carry in `B` and the carry out `A'`, if any.
+/// theirs); per inverse slot `h'`, and for a pair each lookup's `S·sel = [sel ; 0]` if it is
+/// padded (else `S` serves); per table `m'` and the public `W = [tsel/(α − φ_j) ; same]` (zero
+/// on a padded table's extra rows); then the carry in `B` and the carry out `A'`, if any.
 #[derive(Clone, Debug)]
 pub(crate) struct GroupTables {
     pub s: usize,
     pub es: usize,
-    /// Per lookup of the group: `(x, h)`.
-    pub instances: Vec<(usize, usize)>,
+    /// Per lookup of the group: `x`.
+    pub instances: Vec<usize>,
+    /// Per inverse slot of the group: `h`, and for a pair the `S·sel` tables of its two
+    /// lookups (`S` itself when a lookup fills the cube).
+    pub slots: Vec<(usize, Option<(usize, usize)>)>,
     /// Per table of the group: `(m, w)`.
     pub tables: Vec<(usize, usize)>,
     pub carry_in: Option<usize>,
@@ -131,7 +180,7 @@ pub(crate) struct GroupTables {
 }
 
 impl GroupTables {
-    pub fn new(group: &ZkGroup) -> Self {
+    pub fn new(layout: &ZkLayout, group: &ZkGroup) -> Self {
         let mut next = 0;
         let mut take = || {
             next += 1;
@@ -139,7 +188,22 @@ impl GroupTables {
         };
         let s = take();
         let es = take();
-        let instances = group.instances.iter().map(|_| (take(), take())).collect();
+        let instances = group.instances.iter().map(|_| take()).collect();
+        let full = |i: usize| layout.base.instances[i].len == 1 << group.num_vars;
+        let slots = group
+            .slots
+            .iter()
+            .map(|&sl| {
+                let slot = layout.slots[sl];
+                let h = take();
+                let sels = slot.second.map(|b| {
+                    let sa = if full(slot.first) { s } else { take() };
+                    let sb = if full(b) { s } else { take() };
+                    (sa, sb)
+                });
+                (h, sels)
+            })
+            .collect();
         let tables = group.tables.iter().map(|_| (take(), take())).collect();
         let carry_in = group.carry_in.map(|_| take());
         let carry_out = group.carry_out.then(&mut take);
@@ -147,6 +211,7 @@ impl GroupTables {
             s,
             es,
             instances,
+            slots,
             tables,
             carry_in,
             carry_out,
@@ -155,9 +220,9 @@ impl GroupTables {
     }
 }
 
-/// The zero-check batching coefficients `λ^1, λ^2, …` of a group's lookups.
+/// The zero-check batching coefficients `λ^1, λ^2, …` of a group's inverse slots.
 fn zero_check_coeffs(group: &ZkGroup, lambda: EF) -> Vec<EF> {
-    let count = group.instances.len();
+    let count = group.slots.len();
     let mut out = Vec::with_capacity(count);
     let mut c = lambda;
     for _ in 0..count {
@@ -174,12 +239,29 @@ pub(crate) fn tag_constant(ch: &ZkChallenges, table: usize) -> EF {
 
 /// The terms of a group's sumcheck polynomial (see the module documentation), over the tables of
 /// [`GroupTables`].
-pub(crate) fn group_terms(group: &ZkGroup, idx: &GroupTables, lambda: EF) -> Vec<ProductTerm> {
+pub(crate) fn group_terms(
+    layout: &ZkLayout,
+    group: &ZkGroup,
+    idx: &GroupTables,
+    lambda: EF,
+) -> Vec<ProductTerm> {
     let term = |coeff: EF, factors: Vec<usize>| ProductTerm { coeff, factors };
+    // The `X` table of lookup `i` of the group.
+    let x_of = |i: usize| {
+        let pos = group.instances.iter().position(|&g| g == i).unwrap_or(0);
+        idx.instances[pos]
+    };
     let mut terms = Vec::new();
-    // The LogUp sum part.
-    for &(_, h) in &idx.instances {
-        terms.push(term(EF::ONE, vec![idx.s, h]));
+    // The LogUp sum part: a single lookup's `S·h`; a pair's `S·sel_a·X_b·h + S·sel_b·X_a·h`.
+    for (&sl, &(h, sels)) in group.slots.iter().zip(&idx.slots) {
+        let slot = layout.slots[sl];
+        match (slot.second, sels) {
+            (Some(b), Some((sa, sb))) => {
+                terms.push(term(EF::ONE, vec![sa, h, x_of(b)]));
+                terms.push(term(EF::ONE, vec![sb, h, x_of(slot.first)]));
+            }
+            _ => terms.push(term(EF::ONE, vec![idx.s, h])),
+        }
     }
     for &(m, w) in &idx.tables {
         terms.push(term(-EF::ONE, vec![idx.s, m, w]));
@@ -190,23 +272,33 @@ pub(crate) fn group_terms(group: &ZkGroup, idx: &GroupTables, lambda: EF) -> Vec
     if let Some(a) = idx.carry_out {
         terms.push(term(-EF::ONE, vec![idx.s, a]));
     }
-    // The zero-checks.
+    // The zero-checks: `h·X_i = sel_i` for a single lookup, `h·X_a·X_b = 1` for a pair.
     let coeffs = zero_check_coeffs(group, lambda);
-    for (&(x, h), &mu) in idx.instances.iter().zip(&coeffs) {
-        terms.push(term(mu, vec![idx.es, h, x]));
+    for ((&sl, &(h, _)), &mu) in group.slots.iter().zip(&idx.slots).zip(&coeffs) {
+        let slot = layout.slots[sl];
+        let mut factors = vec![idx.es, h, x_of(slot.first)];
+        factors.extend(slot.second.map(x_of));
+        terms.push(term(mu, factors));
     }
     terms
 }
 
-/// The group's public claimed sum: `Σ_i λ^{1+idx(i)}·sel_i(τ)` (the zero-checks' constant
-/// terms `−ES·sel_i`, moved to the right-hand side).
+/// The group's public claimed sum: `Σ_s μ_s·sel_s(τ)` over its inverse slots, `sel_i(τ)` for a
+/// single lookup and `1 = Σ_x eq(τ, x)` for a pair (the zero-checks' constant terms, moved to
+/// the right-hand side).
 pub(crate) fn group_claimed_sum(layout: &ZkLayout, group: &ZkGroup, lambda: EF, tau: &[EF]) -> EF {
     let coeffs = zero_check_coeffs(group, lambda);
     group
-        .instances
+        .slots
         .iter()
         .zip(&coeffs)
-        .map(|(&i, &mu)| mu * prefix_indicator(layout.base.instances[i].len, tau))
+        .map(|(&sl, &mu)| {
+            let slot = layout.slots[sl];
+            match slot.second {
+                Some(_) => mu,
+                None => mu * prefix_indicator(layout.base.instances[slot.first].len, tau),
+            }
+        })
         .sum()
 }
 
@@ -258,6 +350,16 @@ pub(crate) fn public_evals(
     let (r_c, r) = (point[0], &point[1..]);
     evals[idx.s] = EF::ONE - r_c;
     evals[idx.es] = (EF::ONE - r_c) * eq_eval(tau, r);
+    for (&sl, &(_, sels)) in group.slots.iter().zip(&idx.slots) {
+        let slot = layout.slots[sl];
+        if let (Some(b), Some((sa, sb))) = (slot.second, sels) {
+            for (i, t) in [(slot.first, sa), (b, sb)] {
+                if t != idx.s {
+                    evals[t] = (EF::ONE - r_c) * prefix_indicator(layout.base.instances[i].len, r);
+                }
+            }
+        }
+    }
     for (&j, &(_, w)) in group.tables.iter().zip(&idx.tables) {
         let pad = group.num_vars - layout.base.tables[j].log_size;
         let inverses = table_inverse_denominators(layout, j, ch)?;

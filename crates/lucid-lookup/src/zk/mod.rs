@@ -42,9 +42,13 @@
 //!    ([`ZkWitness::committed_tables`]) with a hiding commitment, and absorbs the commitment
 //!    (in the statement or the transcript) before [`prove_phase2`] / [`verify_phase2`].
 //! 2. [`prove_phase2`] draws `α`, `β` and computes the helper columns
-//!    - `h_i(x) = 1/(α − φ_i(x))` on the `len_i` real entries of lookup `i`, `0` on padding;
+//!    - per *inverse slot* (the lookups of a group paired in order, an odd one alone,
+//!      [`ZkLayout::slots`]): for a single lookup `i`, `h(x) = 1/(α − φ_i(x))` on its `len_i`
+//!      real entries and `0` on padding; for a pair `(a, b)`,
+//!      `h(x) = 1/((α − φ_a(x))(α − φ_b(x)))` on the whole cube — both lookups' fractions
+//!      follow from it, `sel_a/(α − φ_a) = sel_a·(α − φ_b)·h`, so two lookups cost one column;
 //!    - per group `k` but the largest, a *carry* `A_k = L_k + A_{k−1}` (pointwise, `A_{k−1}`
-//!      zero-padded) with `L_k = Σ_{i ∈ k} h_i − Σ_{j ∈ k} m_j·W_j`: it moves the group's
+//!      zero-padded) with `L_k = Σ_{i ∈ k} sel_i/(α − φ_i) − Σ_{j ∈ k} m_j·W_j`: it moves the group's
 //!      partial LogUp sum, a function of the witness, to the next group without revealing it;
 //!
 //!    each an extension-field column, exposed as three base-field limb columns (its basis
@@ -57,21 +61,24 @@
 //!    cost three blinded extension-field limbs of 2^17 entries each.
 //! 3. [`prove`] runs, per group of `n` variables (by increasing `n`), one zero-knowledge
 //!    sumcheck over `(c, x) ∈ {0,1}^{1+n}` of
-//!    `f = S·(Σ_i h'_i − Σ_j m'_j·W_j + B − A'_k) + Σ_i μ_i·ES·h'_i·X_i`
-//!    with the public claimed sum `Σ_i μ_i·sel_i(τ)`, where `S = 1 − c`,
+//!    `f = S·(Σ_s F_s − Σ_j m'_j·W_j + B − A'_k) + Σ_s μ_s·ES·Z_s`
+//!    with the public claimed sum `Σ_s μ_s·c_s`, where `S = 1 − c`,
 //!    `ES = (1 − c)·eq(τ, x)`, `X_i = α − φ'_i` (affine in the blinded columns),
 //!    `sel_i` the indicator of lookup `i`'s real entries, `B` the previous group's carry
-//!    zero-padded, `μ = λ, λ², …` over the group's lookups, and `τ`, `λ` drawn after step 2.
-//!    The `1 − c` factors make only the committed (`c = 0`) halves count; the constant terms
-//!    `−μ_i·ES·sel_i` of the zero-checks sum to the public `μ_i·sel_i(τ)`, moved to the claimed
-//!    sum. The prover then sends every private table's evaluation at the final point (limbs for
+//!    zero-padded, `μ = λ, λ², …` over the group's slots, and `τ`, `λ` drawn after step 2; per
+//!    slot, a single lookup has `F = h'`, `Z = h'·X_i` and `c = sel_i(τ)`, a pair
+//!    `F = sel_a·X_b·h' + sel_b·X_a·h'`, `Z = h'·X_a·X_b` and `c = 1` (degree 4, the group's
+//!    sumcheck degree then [`ZkLayout::group_degree`]). The `1 − c` factors make only the
+//!    committed (`c = 0`) halves count; the zero-checks' constant terms sum to the public
+//!    `μ_s·c_s`, moved to the claimed sum. The prover then sends every private table's evaluation at the final point (limbs for
 //!    extension-field columns) and the mask's.
 //!
-//! The zero-checks force `h_i·(α − φ_i) = sel_i` on the whole cube (error `O(n/|EF|)` over
-//! `τ`, `λ`), i.e. `h_i = 1/(α − φ_i)` on real entries and `h_i = 0` on padding (`α − φ ≠ 0`,
-//! as `α` is drawn after `w` is fixed); `W_j` is `0` on a padded table's extra rows, whatever
-//! `m'` holds there. The sum parts, added over the groups, telescope to
-//! `Σ_i Σ_x h_i = Σ_j Σ_y m_j·W_j`, the LogUp identity, which for random `α`, `β` holds only if
+//! The zero-checks force `h·(α − φ_i) = sel_i` (single) and `h·(α − φ_a)(α − φ_b) = 1` (pair)
+//! on the whole cube (error `O(n/|EF|)` over `τ`, `λ`), i.e. every slot's sum part is
+//! `Σ_{i in the slot} sel_i/(α − φ_i)` (`α − φ ≠ 0`, as `α` is drawn after `w` is fixed);
+//! `W_j` is `0` on a padded table's extra rows, whatever `m'` holds there. The sum parts, added
+//! over the groups, telescope to `Σ_i Σ_x sel_i/(α − φ_i) = Σ_j Σ_y m_j·W_j`, the LogUp
+//! identity, which for random `α`, `β` holds only if
 //! every entry is a row of its own table. Cost is linear in the total size: a group's sumcheck
 //! has tables of `2^{n+1}` entries (degree 3), and the only table crossing groups is one carry
 //! per group.
@@ -137,5 +144,7 @@ mod tests;
 #[cfg(test)]
 mod zk_tests;
 
-/// The degree of every group's sumcheck polynomial (`ES · h · (α − φ)` and `S · m · W`).
+/// The degree of a group's sumcheck polynomial without a pair of lookups (`ES · h · (α − φ)`,
+/// `S · m · W`); a pair's zero-check `ES · h · (α − φ_a) · (α − φ_b)` adds one
+/// ([`ZkLayout::group_degree`]).
 pub const GROUP_DEGREE: usize = 3;

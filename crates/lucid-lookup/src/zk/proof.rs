@@ -21,8 +21,10 @@ pub enum ZkTableId {
     Column { instance: usize, column: usize },
     /// Phase 1: the multiplicities of distinct table `table`, zero-padded then blinded.
     Multiplicity { table: usize },
-    /// Phase 2: limb `limb` (basis coefficient, `0..3`) of lookup `instance`'s `h = 1/(α − φ)`.
-    Inverse { instance: usize, limb: usize },
+    /// Phase 2: limb `limb` (basis coefficient, `0..3`) of inverse slot `slot`'s `h`
+    /// ([`super::layout::InverseSlot`]: `sel/(α − φ)` for one lookup, `1/((α − φ_a)(α − φ_b))`
+    /// for a pair).
+    Inverse { slot: usize, limb: usize },
     /// Phase 2: limb `limb` of the carry of group `group` (every group but the last).
     Carry { group: usize, limb: usize },
     /// Phase 2: the ZK-sumcheck mask of group `group` (a [`super::ZkMask`] of `n + 1`
@@ -44,7 +46,7 @@ pub struct ZkClaim {
 pub struct ZkGroupProof {
     pub sumcheck: ZkSumcheckProof,
     /// The blinded private tables at the final point, in order: per lookup of the group its
-    /// columns (1 or 2) then its `h` limbs (3); per table its multiplicities (1); the incoming carry's limbs (3, if any); the outgoing carry's limbs (3, if any).
+    /// columns (1 or 2); per inverse slot its `h` limbs (3); per table its multiplicities (1); the incoming carry's limbs (3, if any); the outgoing carry's limbs (3, if any).
     pub evals: Vec<EF>,
     /// The mask at the final point.
     pub mask_eval: EF,

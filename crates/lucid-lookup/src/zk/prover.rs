@@ -12,6 +12,7 @@ use rand::Rng;
 
 use crate::error::LookupError;
 
+use super::ZkLayout;
 use super::layout::{
     GroupTables, ZkGroup, group_claimed_sum, group_terms, table_inverse_denominators, tag_constant,
 };
@@ -22,7 +23,6 @@ use super::verifier::{
 use super::witness::{
     HelperColumns, LIMBS, ZkWitness, compute_helpers, ef_table, fingerprint_denominators,
 };
-use super::{GROUP_DEGREE, ZkLayout};
 
 /// Phase 2: absorbs the shapes, draws `α`, `β`, and computes the blinded helper columns and the
 /// masks. The caller must have committed [`ZkWitness::committed_tables`] and absorbed the
@@ -65,9 +65,9 @@ pub fn prove(
     for (k, group) in layout.groups.iter().enumerate() {
         let n = group.num_vars;
         let (tau, lambda) = draw_group_challenges(n, transcript);
-        let idx = GroupTables::new(group);
+        let idx = GroupTables::new(layout, group);
         let tables = group_tables(witness, helpers, k, &idx, &tau)?;
-        let terms = group_terms(group, &idx, lambda);
+        let terms = group_terms(layout, group, &idx, lambda);
         let claimed = group_claimed_sum(layout, group, lambda, &tau);
         let poly = SumOfProducts {
             num_vars: n + 1,
@@ -103,7 +103,7 @@ fn check_helpers(layout: &ZkLayout, helpers: &HelperColumns) -> Result<(), Looku
     let counts = [
         (
             "inverse helper columns",
-            layout.num_instances(),
+            layout.slots.len(),
             helpers.inverses.len(),
         ),
         (
@@ -122,8 +122,8 @@ fn check_helpers(layout: &ZkLayout, helpers: &HelperColumns) -> Result<(), Looku
             });
         }
     }
-    let limb_sizes = (0..layout.num_instances())
-        .map(|i| (&helpers.inverses[i], layout.instance_vars(i)))
+    let limb_sizes = (0..layout.slots.len())
+        .map(|s| (&helpers.inverses[s], layout.slot_vars(s)))
         .chain(
             helpers
                 .carries
@@ -139,8 +139,8 @@ fn check_helpers(layout: &ZkLayout, helpers: &HelperColumns) -> Result<(), Looku
             });
         }
     }
-    for (group, mask) in layout.groups.iter().zip(&helpers.masks) {
-        if mask.num_vars() != group.num_vars + 1 || mask.degree() != GROUP_DEGREE {
+    for (k, (group, mask)) in layout.groups.iter().zip(&helpers.masks).enumerate() {
+        if mask.num_vars() != group.num_vars + 1 || mask.degree() != layout.group_degree(k) {
             return Err(LookupError::ProofShape {
                 what: "mask variables",
                 expected: group.num_vars + 1,
@@ -183,11 +183,23 @@ fn group_tables(
     es.resize(2 * half, EF::ZERO);
     tables[idx.es] = es;
 
-    for (&i, &(x, h)) in group.instances.iter().zip(&idx.instances) {
+    for (&i, &x) in group.instances.iter().zip(&idx.instances) {
         let cols = &witness.columns[i];
         let tag = tag_constant(&ch, layout.base.instance_table[i]);
         tables[x] = fingerprint_denominators(cols, cols[0].len(), tag, ch.beta);
-        tables[h] = ef_table(&helpers.inverses[i]);
+    }
+    for (&sl, &(h, sels)) in group.slots.iter().zip(&idx.slots) {
+        tables[h] = ef_table(&helpers.inverses[sl]);
+        let slot = layout.slots[sl];
+        if let (Some(b), Some((sa, sb))) = (slot.second, sels) {
+            for (i, t) in [(slot.first, sa), (b, sb)] {
+                if t != idx.s {
+                    let mut sel = vec![EF::ONE; layout.base.instances[i].len];
+                    sel.resize(2 * half, EF::ZERO);
+                    tables[t] = sel;
+                }
+            }
+        }
     }
     for (&j, &(m, w)) in group.tables.iter().zip(&idx.tables) {
         // W = tsel/(α − φ_j): the inverse denominators on the real rows, zero on padding.
@@ -227,7 +239,9 @@ fn group_private_evals(
     };
     for &i in &group.instances {
         evals.extend(witness.columns[i].iter().map(|c| eval_mle_base(c, point)));
-        evals.extend(limb_evals(&helpers.inverses[i], point));
+    }
+    for &slot in &group.slots {
+        evals.extend(limb_evals(&helpers.inverses[slot], point));
     }
     for &j in &group.tables {
         evals.push(eval_mle_base(&witness.multiplicities[j], point));

@@ -12,7 +12,6 @@ use rand::{Rng, RngExt};
 use crate::error::LookupError;
 use crate::layout::InstanceShape;
 
-use super::GROUP_DEGREE;
 use super::layout::{GroupTables, ZkLayout, group_claimed_sum, group_terms, public_evals};
 use super::proof::{ZkChallenges, ZkClaim, ZkGroupProof, ZkLookupProof, ZkTableId};
 use super::verifier::{draw_group_challenges, num_private_evals, observe_evals, private_evals};
@@ -36,10 +35,10 @@ pub fn simulate<R: Rng + ?Sized>(
     for (k, group) in layout.groups.iter().enumerate() {
         let n = group.num_vars;
         let (tau, lambda) = draw_group_challenges(n, transcript);
-        let idx = GroupTables::new(group);
-        let terms = group_terms(group, &idx, lambda);
+        let idx = GroupTables::new(&layout, group);
+        let terms = group_terms(&layout, group, &idx, lambda);
         let claimed = group_claimed_sum(&layout, group, lambda, &tau);
-        let sim = simulate_zk(n + 1, GROUP_DEGREE, claimed, transcript, rng);
+        let sim = simulate_zk(n + 1, layout.group_degree(k), claimed, transcript, rng);
         let evals: Vec<EF> = (0..num_private_evals(&layout, group))
             .map(|_| rng.random())
             .collect();

@@ -154,7 +154,12 @@ fn layout_groups_by_padded_size() {
     assert_eq!(layout.groups[0].carry_in, None);
     assert_eq!(layout.groups[2].carry_in, Some(4));
     assert!(!layout.groups[3].carry_out);
-    assert_eq!(layout.num_helper_columns(), 5 + 3);
+    // Lookups 0 and 4 share an inverse column, as do 1 and 3; lookup 2 has its own.
+    assert_eq!(layout.groups[0].slots, vec![0]);
+    assert_eq!(layout.slots[0].second, Some(4));
+    assert_eq!(layout.slots[1].second, Some(3));
+    assert_eq!(layout.slots[2].second, None);
+    assert_eq!(layout.num_helper_columns(), 3 + 3);
 }
 
 #[test]
@@ -232,6 +237,43 @@ fn entry_outside_its_table_is_rejected() {
     let m = vec![v(&[0, 0, 1, 1, 0, 0, 0, 0])];
     let r = run(&instances, &m, 6);
     assert!(verify_all(&r.shapes, &r.proof, &r.witness, &r.helpers).is_err());
+    // Two lookups sharing one inverse column: a bad entry in either one is caught, with the
+    // multiplicities claiming it on a row of its table.
+    let table = TableSpec::unsigned_range(3);
+    for bad in 0..2 {
+        let mut lists = [v(&[1, 2, 3, 2]), v(&[4, 4, 5])];
+        lists[bad][1] = F::from_u64(9);
+        let instances: Vec<LookupInstance> = lists
+            .iter()
+            .map(|l| LookupInstance::range(table.clone(), l.clone()))
+            .collect();
+        let layout =
+            ZkLayout::new(&instances.iter().map(|i| i.shape()).collect::<Vec<_>>()).expect("valid");
+        assert_eq!(layout.slots.len(), 1, "the two lookups share a column");
+        let mut m = multiplicities(&[
+            LookupInstance::range(table.clone(), v(&[1, 2, 3, 2])),
+            LookupInstance::range(table.clone(), v(&[4, 4, 5])),
+        ])
+        .expect("in table");
+        // The honest counts, with the replaced value's count moved to the bad value's slot.
+        let replaced = if bad == 0 { 2 } else { 4 };
+        m[0][replaced] -= F::ONE;
+        m[0][7] += F::ONE;
+        let r = run(&instances, &m, 20 + bad as u64);
+        assert!(
+            verify_all(&r.shapes, &r.proof, &r.witness, &r.helpers).is_err(),
+            "bad entry in lookup {bad} of the pair"
+        );
+    }
+    // A paired function lookup with a wrong output.
+    let sq = TableSpec::function_from(3, 0, |x| x * x);
+    let instances = vec![
+        LookupInstance::function(sq.clone(), v(&[2, 3]), v(&[4, 9])),
+        LookupInstance::function(sq, v(&[1, 3]), v(&[1, 10])),
+    ];
+    let m = vec![v(&[0, 1, 1, 2, 0, 0, 0, 0])];
+    let r = run(&instances, &m, 22);
+    assert!(verify_all(&r.shapes, &r.proof, &r.witness, &r.helpers).is_err());
 }
 
 #[test]
@@ -250,8 +292,12 @@ fn tampered_helper_columns_are_rejected() {
     let base = honest(&mixed_instances(), 8);
     type Tamper = Box<dyn Fn(&mut HelperColumns)>;
     let tampers: Vec<(&str, Tamper)> = vec![
-        ("h", Box::new(|h| h.inverses[1][0][2] += F::ONE)),
-        ("h limb 2", Box::new(|h| h.inverses[4][2][0] += F::ONE)),
+        ("h of a pair", Box::new(|h| h.inverses[1][0][2] += F::ONE)),
+        ("h limb 2", Box::new(|h| h.inverses[0][2][0] += F::ONE)),
+        (
+            "h of a single lookup",
+            Box::new(|h| h.inverses[2][1][3] += F::ONE),
+        ),
         ("carry", Box::new(|h| h.carries[1][0][5] += F::ONE)),
         // h moved from a real entry of lookup 0 to its padding (same LogUp sum).
         (

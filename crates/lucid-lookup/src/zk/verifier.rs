@@ -11,7 +11,6 @@ use p3_field::PrimeCharacteristicRing;
 use crate::error::LookupError;
 use crate::layout::InstanceShape;
 
-use super::GROUP_DEGREE;
 use super::layout::{
     GroupTables, ZkGroup, ZkLayout, combine_columns, group_claimed_sum, group_terms,
     padding_factor, public_evals, tag_constant,
@@ -67,8 +66,8 @@ pub fn verify(
     for (k, (group, gp)) in layout.groups.iter().zip(&proof.groups).enumerate() {
         let n = group.num_vars;
         let (tau, lambda) = draw_group_challenges(n, transcript);
-        let idx = GroupTables::new(group);
-        let terms = group_terms(group, &idx, lambda);
+        let idx = GroupTables::new(&layout, group);
+        let terms = group_terms(&layout, group, &idx, lambda);
         let claimed = group_claimed_sum(&layout, group, lambda, &tau);
         let wrap = |source| LookupError::Sumcheck {
             group: k,
@@ -76,8 +75,14 @@ pub fn verify(
             layer: 0,
             source,
         };
-        let sub =
-            verify_zk(n + 1, GROUP_DEGREE, claimed, &gp.sumcheck, transcript).map_err(wrap)?;
+        let sub = verify_zk(
+            n + 1,
+            layout.group_degree(k),
+            claimed,
+            &gp.sumcheck,
+            transcript,
+        )
+        .map_err(wrap)?;
         let mut table_evals = vec![EF::ZERO; idx.count];
         public_evals(
             &layout,
@@ -122,9 +127,10 @@ pub(crate) fn num_private_evals(layout: &ZkLayout, group: &ZkGroup) -> usize {
     let inst: usize = group
         .instances
         .iter()
-        .map(|&i| layout.base.instances[i].table.num_columns() + LIMBS)
+        .map(|&i| layout.base.instances[i].table.num_columns())
         .sum();
-    inst + group.tables.len()
+    inst + LIMBS * group.slots.len()
+        + group.tables.len()
         + LIMBS * (usize::from(group.carry_in.is_some()) + usize::from(group.carry_out))
 }
 
@@ -158,7 +164,7 @@ pub(crate) fn private_evals(
         point: point.to_vec(),
         value,
     };
-    for (&i, &(x, h)) in group.instances.iter().zip(&idx.instances) {
+    for (&i, &x) in group.instances.iter().zip(&idx.instances) {
         let cols = take(layout.base.instances[i].table.num_columns());
         let tag = tag_constant(ch, layout.base.instance_table[i]);
         table_evals[x] = tag - combine_columns(cols, ch.beta);
@@ -169,10 +175,12 @@ pub(crate) fn private_evals(
             };
             claims.push(claim(id, point, v));
         }
+    }
+    for (&slot, &(h, _)) in group.slots.iter().zip(&idx.slots) {
         let limbs = take(LIMBS);
         table_evals[h] = combine_limbs(limbs);
         for (limb, &v) in limbs.iter().enumerate() {
-            claims.push(claim(ZkTableId::Inverse { instance: i, limb }, point, v));
+            claims.push(claim(ZkTableId::Inverse { slot, limb }, point, v));
         }
     }
     for (&j, &(m, _)) in group.tables.iter().zip(&idx.tables) {

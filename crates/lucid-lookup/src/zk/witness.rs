@@ -10,7 +10,6 @@ use rand::{Rng, RngExt};
 use crate::error::LookupError;
 use crate::layout::{InstanceShape, LookupInstance};
 
-use super::GROUP_DEGREE;
 use super::layout::{ZkLayout, table_inverse_denominators, tag_constant};
 use super::proof::{ZkChallenges, ZkTableId};
 
@@ -226,7 +225,7 @@ fn check_columns(instances: &[LookupInstance]) -> Result<(), LookupError> {
 #[derive(Clone, Debug)]
 pub struct HelperColumns {
     pub(crate) challenges: ZkChallenges,
-    /// Per lookup, the three blinded limbs of `h`.
+    /// Per inverse slot ([`super::layout::InverseSlot`]), the three blinded limbs of `h`.
     pub(crate) inverses: Vec<[Vec<F>; LIMBS]>,
     /// Per group but the last, the three blinded limbs of its carry.
     pub(crate) carries: Vec<[Vec<F>; LIMBS]>,
@@ -243,9 +242,9 @@ impl HelperColumns {
     /// Every phase-2 base-field table the caller must commit (hiding) before [`super::prove`].
     pub fn committed_tables(&self) -> Vec<(ZkTableId, &[F])> {
         let mut out = Vec::new();
-        for (i, limbs) in self.inverses.iter().enumerate() {
+        for (slot, limbs) in self.inverses.iter().enumerate() {
             for (limb, t) in limbs.iter().enumerate() {
-                out.push((ZkTableId::Inverse { instance: i, limb }, t.as_slice()));
+                out.push((ZkTableId::Inverse { slot, limb }, t.as_slice()));
             }
         }
         for (g, limbs) in self.carries.iter().enumerate() {
@@ -264,7 +263,7 @@ impl HelperColumns {
     /// A phase-2 base-field table by id (`None` for masks, phase-1 ids or bad indices).
     pub fn table(&self, id: ZkTableId) -> Option<&[F]> {
         let (limbs, limb) = match id {
-            ZkTableId::Inverse { instance, limb } => (self.inverses.get(instance)?, limb),
+            ZkTableId::Inverse { slot, limb } => (self.inverses.get(slot)?, limb),
             ZkTableId::Carry { group, limb } => (self.carries.get(group)?, limb),
             _ => return None,
         };
@@ -366,11 +365,27 @@ pub(crate) fn compute_helpers<R: Rng + ?Sized>(
         carry_values.push(a);
     }
 
-    let inverses = h_values
-        .iter()
-        .enumerate()
-        .map(|(i, h)| blind_limbs(h, layout.instance_vars(i), rng))
-        .collect();
+    // Inverse slots: a single lookup's h_i, or a pair's 1/(X_a·X_b) on the whole cube.
+    let mut inverses = Vec::with_capacity(layout.slots.len());
+    for (s, slot) in layout.slots.iter().enumerate() {
+        let n = layout.slot_vars(s);
+        let values = match slot.second {
+            None => h_values[slot.first].clone(),
+            Some(b) => {
+                let cube = |i: usize| {
+                    let tag = tag_constant(&ch, layout.base.instance_table[i]);
+                    fingerprint_denominators(&witness.columns[i], 1 << n, tag, ch.beta)
+                };
+                let products: Vec<EF> = cube(slot.first)
+                    .iter()
+                    .zip(cube(b))
+                    .map(|(&x, y)| x * y)
+                    .collect();
+                invert_all(&products).map_err(|_| LookupError::ZeroDenominator { tree: b })?
+            }
+        };
+        inverses.push(blind_limbs(&values, n, rng));
+    }
     let carries = carry_values
         .iter()
         .zip(&layout.groups)
@@ -379,7 +394,8 @@ pub(crate) fn compute_helpers<R: Rng + ?Sized>(
     let masks = layout
         .groups
         .iter()
-        .map(|g| ZkMask::random(g.num_vars + 1, GROUP_DEGREE, rng))
+        .enumerate()
+        .map(|(k, g)| ZkMask::random(g.num_vars + 1, layout.group_degree(k), rng))
         .collect();
     Ok(HelperColumns {
         challenges: ch,

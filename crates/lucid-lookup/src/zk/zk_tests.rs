@@ -204,7 +204,9 @@ fn unmasked_values(r: &Run) -> Vec<EF> {
         let mut tables: Vec<Vec<EF>> = Vec::new();
         for &i in &group.instances {
             tables.extend(r.witness.columns[i].iter().map(|c| unblinded(c)));
-            tables.push(unblinded_ef(&r.helpers.inverses[i]));
+        }
+        for &s in &group.slots {
+            tables.push(unblinded_ef(&r.helpers.inverses[s]));
         }
         for &j in &group.tables {
             tables.push(unblinded(&r.witness.multiplicities[j]));

@@ -395,11 +395,11 @@ pub fn limb_table(zp: &ZkPlan, n: usize, l: usize) -> Result<usize, ProofError> 
 /// [`lucid_lookup::zk::HelperColumns::committed_tables`] order, then one packed mask per group.
 pub fn helper_tables(layout: &ZkLayout) -> Vec<(Option<ZkTableId>, usize)> {
     let mut out = Vec::new();
-    for i in 0..layout.num_instances() {
+    for slot in 0..layout.slots.len() {
         for limb in 0..3 {
             out.push((
-                Some(ZkTableId::Inverse { instance: i, limb }),
-                2usize << layout.instance_vars(i),
+                Some(ZkTableId::Inverse { slot, limb }),
+                2usize << layout.slot_vars(slot),
             ));
         }
     }
@@ -413,10 +413,10 @@ pub fn helper_tables(layout: &ZkLayout) -> Vec<(Option<ZkTableId>, usize)> {
             }
         }
     }
-    for group in &layout.groups {
+    for (k, group) in layout.groups.iter().enumerate() {
         out.push((
             None,
-            super::masks::packed_len(group.num_vars + 1, lucid_lookup::zk::GROUP_DEGREE),
+            super::masks::packed_len(group.num_vars + 1, layout.group_degree(k)),
         ));
     }
     out
@@ -593,12 +593,9 @@ pub fn settle_lookup_claims(
                     ));
                 }
                 let t = helper_mask_table(layout, group);
-                for (p, v) in super::masks::row_claims(
-                    vars,
-                    lucid_lookup::zk::GROUP_DEGREE,
-                    &claim.point,
-                    rows,
-                ) {
+                for (p, v) in
+                    super::masks::row_claims(vars, layout.group_degree(group), &claim.point, rows)
+                {
                     settle.second.push(lucid_pcs::EvalClaim {
                         table: t,
                         point: p,
