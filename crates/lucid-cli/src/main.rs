@@ -12,6 +12,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use lucid_proof::Visibility;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc keeps freed memory for reuse instead of returning it to the kernel: the prover
+/// allocates and drops tables of megabytes per stage, and with the system allocator their
+/// page faults and TLB shootdowns (across rayon's threads) cost a sizeable share of the proof.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Zero-knowledge proofs of machine-learning inference.
 #[derive(Debug, Parser)]
 #[command(name = "lucid", version, about)]
