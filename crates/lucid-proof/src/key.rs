@@ -68,6 +68,11 @@ pub const WITNESS_ROUND_RATE_STEP: usize = 1;
 /// `2^24` elements where possible.
 pub const MAX_WEIGHTS_CODEWORD_LOG: usize = 24;
 
+/// `log2` of the stacked weights from which the weights are committed at rate 1/2 with a rate
+/// step of 2 ([`WeightsParams::for_variables`]): loading a larger stored codeword costs more
+/// than the opening's extra queries.
+pub const LOW_RATE_WEIGHTS_LOG: usize = 21;
+
 /// Magic of a verifying key file.
 pub const VK_MAGIC: &[u8; 8] = b"LUCIDVK\0";
 /// Magic of a prover artifact file.
@@ -172,7 +177,8 @@ pub struct WeightsParams {
     /// `log2(1/rate)` of the first Reed–Solomon code.
     pub log_inv_rate: u32,
     /// Growth of `log2(1/rate)` per WHIR round (1: each round's domain is 1/8 of the last with
-    /// folding 4, the cheapest opening for these sizes).
+    /// folding 4, the cheapest opening for these sizes; 2 from `2^21` stacked weights on, see
+    /// [`WeightsParams::for_variables`]).
     pub round_rate_step: u32,
     /// Variables folded by the weights opening's first WHIR round (`lucid_pcs::PcsParams::
     /// first_folding_factor`); the stored codeword's rows hold `2^first_folding` elements.
@@ -180,11 +186,10 @@ pub struct WeightsParams {
 }
 
 impl WeightsParams {
-    /// The rates for a stacked weights polynomial of `num_variables` variables: rate 1/4,
-    /// lowered to 1/2 when the codeword would exceed `2^MAX_WEIGHTS_CODEWORD_LOG` elements, and
-    /// a step of 1. Measured on 2^22 elements: opening 2.4 → 0.39 s, proof 87 → 78 KB against
-    /// rate 1/2 with WHIR's step. (Rate 1/8 would save another 11 KB on 2^19 elements but
-    /// doubles the opening, 47 → 85 ms, and the stored codeword.)
+    /// The rates for a stacked weights polynomial of `num_variables` variables: rate 1/4 and a
+    /// step of 1, except as below. Measured on 2^22 elements: opening 2.4 → 0.39 s, proof
+    /// 87 → 78 KB against rate 1/2 with WHIR's step. (Rate 1/8 would save another 11 KB on
+    /// 2^19 elements but doubles the opening, 47 → 85 ms, and the stored codeword.)
     ///
     /// Weights of `2^17`–`2^18` stacked elements use rate 1/2: there reading `model.weights`
     /// (10 MB at rate 1/4) and encoding the opening's first folded codeword cost as much as the
@@ -192,18 +197,32 @@ impl WeightsParams {
     /// `lucid prove` 54–62 → 46–51 ms, weights loading 13 → 7 ms, proof 98.5 → 129 KiB;
     /// LeNet-5's proof 131 → 150 KiB).
     ///
+    /// From `2^21` stacked elements on ([`LOW_RATE_WEIGHTS_LOG`]), rate 1/2 with a step of 2:
+    /// loading `model.weights` is then bound by the page faults of the restored tree's fresh
+    /// memory (about 0.5 ms per MB, `lucid_pcs::stored`), so halving the stored codeword halves
+    /// it, and the step of 2 keeps the opening's first folded codeword (and so its time) as at
+    /// rate 1/4 with a step of 1, for fewer queries in the later rounds than a step of 1. The
+    /// 1024-1024-1024-10 MLP (`2^22`, Keccak Merkle trees, streamed loading): weights loading
+    /// 73–76 → 39–43 ms, opening unchanged (62–77 ms), stored 151 → 75 MB, proof 147 → 179 KiB
+    /// (rate 1/2 with a step of 1: opening 53 ms but proof 196 KiB; rate 1/4 with a first
+    /// folding of 7: loading 74 ms, opening 55 ms, proof 167 KiB). One `2^21·7/8`-element
+    /// table, 6 claims: stored 75 → 38 MB, restoring 37–43 → 20 ms, opening proof 84 → 116 KB.
+    ///
     /// The first round folds 6 variables from `2^20` weights on, 5 from `2^17`: the opening
     /// then encodes and hashes a first-round codeword 4 (2) times smaller. One table, 4 claims,
     /// restored data (`cargo bench -p lucid-pcs --bench stored`, `LUCID_PCS_BENCH_SWEEP`):
     /// `2^22`: opening 726 → 259 ms, proof 78.7 → 87.4 KB, stored codeword 201 → 151 MB;
     /// `2^18` with 5: opening 28 → 18 ms, proof 54.2 → 56.1 KB, stored 12.6 → 10.5 MB.
     pub fn for_variables(num_variables: usize) -> Self {
-        let log_inv_rate =
-            if (17..=18).contains(&num_variables) || num_variables + 2 > MAX_WEIGHTS_CODEWORD_LOG {
-                1
-            } else {
-                2
-            };
+        let low_rate = num_variables >= LOW_RATE_WEIGHTS_LOG;
+        let log_inv_rate = if low_rate
+            || (17..=18).contains(&num_variables)
+            || num_variables + 2 > MAX_WEIGHTS_CODEWORD_LOG
+        {
+            1
+        } else {
+            2
+        };
         let first_folding = match num_variables {
             20.. => 6,
             17..=19 => 5,
@@ -211,7 +230,7 @@ impl WeightsParams {
         };
         Self {
             log_inv_rate,
-            round_rate_step: 1,
+            round_rate_step: if low_rate { 2 } else { 1 },
             first_folding,
         }
     }

@@ -24,15 +24,17 @@ impl ProveObserver for Spinner {
 /// Time spent in each prover stage.
 pub type StageTimes = Vec<(String, Duration)>;
 
-/// Reads the stored weights codeword beside `artifact` (`model.weights`), if there is one.
+/// Reads the stored weights codeword beside `artifact` (`model.weights`), if there is one,
+/// decoding it as it is read ([`WeightsData::read`]: no buffer of the whole file).
 /// A file that does not belong to the artifact or is damaged is an error naming it.
 pub fn read_weights(pk: &ProverKey, artifact: &Path) -> Result<Option<WeightsData>> {
     let path = super::compile::weights_file(artifact);
     if !path.exists() {
         return Ok(None);
     }
-    let bytes = io::read_bytes(&path)?;
-    let data = WeightsData::from_bytes(pk, &bytes).with_context(|| {
+    let file =
+        std::fs::File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let data = WeightsData::read(pk, file).with_context(|| {
         format!(
             "{} is unusable (delete it to prove without it, or recompile the model)",
             path.display()

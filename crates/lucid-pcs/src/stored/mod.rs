@@ -3,8 +3,18 @@
 //! re-hashing its codeword each time would dominate the prover.
 //!
 //! [`ProverData::codeword_bytes`] writes the codeword and its Merkle tree in fixed-width
-//! words; [`CommitmentScheme::restore`] rebuilds the prover data from those bytes and the
-//! committed tables at memory speed, without re-encoding or re-hashing the codeword.
+//! words; [`CommitmentScheme::restore_from`] rebuilds the prover data from those words, read
+//! from a file as they are decoded, and the committed tables, without re-encoding or
+//! re-hashing the codeword ([`CommitmentScheme::restore`] from bytes in memory).
+//!
+//! # Cost
+//!
+//! Restoring is bound by memory, not by arithmetic: the tree's matrix and digest layers are
+//! fresh memory whose first touch costs a page fault per 4 KiB (about 0.35 ms per MB on the
+//! 2-core benchmark machine, more than copying the bytes). So the words go from a small
+//! reused read buffer straight into the tree ([`stream`]), never through a buffer of the
+//! whole file, and reading (with any checksum of the caller's reader) and stacking the tables
+//! run on two other threads while the calling one decodes.
 //!
 //! # Layout
 //!
@@ -24,27 +34,29 @@
 //! entirely.
 //!
 //! Restoring never panics on bad bytes: it refuses a header that does not match the scheme's
-//! shape for the commitment, a length that does not match the header, a non-canonical element
-//! and a root that differs from the commitment's. Values that are wrong inside the codeword
+//! shape for the commitment, bytes that end early or go on after the tree, a non-canonical
+//! element and a root that differs from the commitment's. Values that are wrong inside the codeword
 //! or the lower digest layers are not detected here (checking them costs the re-hashing this
 //! module avoids): an opening from such data is rejected by the verifier, and callers that
 //! must not emit such a proof verify it themselves (`lucid-proof` does, for the weights).
 
+mod stream;
 mod tree;
 
+use std::io::Read;
 use std::sync::Arc;
+use std::sync::mpsc::sync_channel;
 
 use lucid_core::field::F;
-use p3_field::{PrimeCharacteristicRing, PrimeField64};
 use p3_sumcheck::layout::Layout as _;
-use p3_symmetric::PseudoCompressionFunction;
 use serde::Deserialize;
 
 use crate::error::PcsError;
-use crate::params::{Layout, new_compress};
+use crate::params::{Layout, stacked_shape};
 use crate::proof::{Commitment, MerkleData, ProverData, ProverMode, check_commitment};
 use crate::scheme::CommitmentScheme;
-use tree::{DIGEST, ELEM, Node};
+use stream::Words;
+use tree::{DIGEST, ELEM, Shape, Tree};
 
 /// The digest layers of at most `2^RECOMPUTED_LOG` digests are not stored but recomputed.
 pub const RECOMPUTED_LOG: usize = 8;
@@ -71,12 +83,6 @@ fn stored_len(width: usize, log_height: usize) -> Option<usize> {
     (HEADER_WORDS * ELEM)
         .checked_add(codeword)?
         .checked_add(digests.checked_mul(DIGEST)?)
-}
-
-fn word(bytes: &[u8]) -> u64 {
-    let mut w = [0u8; ELEM];
-    w.copy_from_slice(bytes);
-    u64::from_le_bytes(w)
 }
 
 impl ProverData {
@@ -114,7 +120,7 @@ impl ProverData {
 impl CommitmentScheme {
     /// Rebuilds the prover data of `commitment` from the committed `tables` and the bytes
     /// [`ProverData::codeword_bytes`] wrote, without re-encoding the tables or re-hashing the
-    /// codeword.
+    /// codeword ([`CommitmentScheme::restore_from`] over the bytes).
     ///
     /// Fails (never panics) when the tables' lengths differ from the commitment's, or when the
     /// bytes do not hold a tree of this scheme's shape whose root is the commitment's.
@@ -124,6 +130,31 @@ impl CommitmentScheme {
         tables: Vec<Vec<F>>,
         codeword: &[u8],
     ) -> Result<ProverData, PcsError> {
+        self.restore_from(commitment, move || tables, codeword)
+    }
+
+    /// [`CommitmentScheme::restore`] reading the bytes from `source` as they are decoded (a
+    /// file: no buffer of the whole codeword), with the tables made by `tables`.
+    ///
+    /// Three threads share the work: one reads `source` in chunks, one makes and stacks the
+    /// tables, and the calling one decodes the words into the tree. Once it has started
+    /// reading, `source` is read to its end, also when decoding fails (so that a reader
+    /// checking the whole of it, e.g. by a checksum, sees every byte); bytes after the tree
+    /// are an error.
+    ///
+    /// Fails (never panics) when the tables' lengths differ from the commitment's, when the
+    /// bytes do not hold a tree of this scheme's shape whose root is the commitment's, or when
+    /// `source` fails.
+    pub fn restore_from<T, R>(
+        &self,
+        commitment: &Commitment,
+        tables: T,
+        source: R,
+    ) -> Result<ProverData, PcsError>
+    where
+        T: FnOnce() -> Vec<Vec<F>> + Send,
+        R: Read + Send,
+    {
         check_commitment(commitment)?;
         if commitment.hiding {
             return Err(PcsError::ModeMismatch {
@@ -131,116 +162,108 @@ impl CommitmentScheme {
                 got: "hiding",
             });
         }
-        let lens: Vec<u64> = tables.iter().map(|t| t.len() as u64).collect();
-        if lens != commitment.table_lens {
-            return Err(bad(format!(
-                "table lengths {lens:?} differ from the commitment's {:?}",
-                commitment.table_lens
-            )));
-        }
-        let (whir, witness) = self.stacked_lazy(tables)?;
+        let table_vars: Vec<usize> = (0..commitment.num_tables())
+            .map(|t| commitment.table_variables(t).unwrap_or(0))
+            .collect();
         let folding = self.params().first_folding();
-        let log_height = witness.num_variables() + self.params().starting_log_inv_rate - folding;
-        let merkle = decode_tree(codeword, 1 << folding, log_height, commitment)?;
+        let (_, num_variables) = stacked_shape(&table_vars, folding)?;
+        let log_height = num_variables + self.params().starting_log_inv_rate - folding;
+        let width = 1usize << folding;
+        let stacking = || {
+            let tables = tables();
+            let lens: Vec<u64> = tables.iter().map(|t| t.len() as u64).collect();
+            if lens != commitment.table_lens {
+                return Err(bad(format!(
+                    "table lengths {lens:?} differ from the commitment's {:?}",
+                    commitment.table_lens
+                )));
+            }
+            self.stacked_lazy(tables)
+        };
+        let (stacked, merkle) = std::thread::scope(|s| {
+            let stacked = s.spawn(stacking);
+            let (full_tx, full_rx) = sync_channel(stream::CHUNKS);
+            let (spare_tx, spare_rx) = sync_channel(stream::CHUNKS);
+            s.spawn(move || stream::pump(source, full_tx, spare_rx));
+            let merkle = decode_tree(Words::new(full_rx, spare_tx), width, log_height, commitment);
+            let stacked = stacked
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (stacked, merkle)
+        });
+        let (whir, witness) = stacked?;
+        if witness.num_variables() != num_variables {
+            // The commitment's shape and the layout's disagree: a bug, not an input error.
+            return Err(PcsError::ParameterMismatch);
+        }
         Ok(ProverData {
             mode: ProverMode::Plain {
                 whir: Arc::new(whir),
                 layout: Layout::from_witness(witness),
-                merkle,
+                merkle: merkle?,
             },
             commitment: commitment.clone(),
         })
     }
 }
 
-/// Checks the stored bytes against the expected shape and the commitment's root, and builds
-/// the tree from them.
+/// Decodes the stored words into the tree, checking them against the expected shape and the
+/// commitment's root, and that nothing follows them.
 fn decode_tree(
-    bytes: &[u8],
+    words: Words,
     width: usize,
     log_height: usize,
     commitment: &Commitment,
 ) -> Result<MerkleData, PcsError> {
-    let header = bytes
-        .get(..HEADER_WORDS * ELEM)
-        .ok_or_else(|| bad(format!("truncated ({} bytes)", bytes.len())))?;
+    let expected_len = stored_len(width, log_height).ok_or_else(|| bad("codeword too large"))?;
     let stored = stored_layers(log_height);
-    let got: Vec<u64> = header.chunks_exact(ELEM).map(word).collect();
+    let mut tree = Tree::new(words, commitment.root_elements());
+    let mut header = [0u64; HEADER_WORDS];
+    for w in &mut header {
+        *w = tree.words().word().map_err(|e| bad(e.0))?;
+    }
     let expected = [width as u64, log_height as u64, stored as u64];
-    if got != expected {
+    if header != expected {
         return Err(bad(format!(
             "a codeword of rows of {} × 2^{} with {} stored digest layers, expected {} × 2^{} with {}",
-            got[0], got[1], got[2], expected[0], expected[1], expected[2]
+            header[0], header[1], header[2], expected[0], expected[1], expected[2]
         )));
     }
-    let len = stored_len(width, log_height).ok_or_else(|| bad("codeword too large"))?;
-    if bytes.len() != len {
-        return Err(bad(format!(
-            "{} bytes, expected {len} for this shape",
-            bytes.len()
-        )));
-    }
-    let mut at = HEADER_WORDS * ELEM;
-    let codeword_len = (width << log_height) * ELEM;
-    let codeword = &bytes[at..at + codeword_len];
-    at += codeword_len;
-    let mut layers: Vec<&[u8]> = Vec::with_capacity(log_height + 1);
-    for i in 0..stored {
-        let len = (DIGEST << log_height) >> i;
-        layers.push(&bytes[at..at + len]);
-        at += len;
-    }
-
-    // Rebuild the layers above the stored ones, up to the root.
-    let top = layers.last().expect("at least one layer is stored");
-    let mut layer: Vec<[F; 4]> = top
-        .chunks_exact(DIGEST)
-        .map(|d| {
-            let mut digest = [F::ZERO; 4];
-            for (x, w) in digest.iter_mut().zip(d.chunks_exact(ELEM)) {
-                let v = word(w);
-                if v >= F::ORDER_U64 {
-                    return Err(bad("a digest element is out of range"));
-                }
-                *x = F::from_u64(v);
-            }
-            Ok(digest)
-        })
-        .collect::<Result<_, _>>()?;
-    let compress = new_compress();
-    let mut rebuilt: Vec<Vec<u8>> = Vec::new();
-    while layer.len() > 1 {
-        layer = layer
-            .chunks_exact(2)
-            .map(|pair| compress.compress([pair[0], pair[1]]))
-            .collect();
-        rebuilt.push(
-            layer
-                .iter()
-                .flatten()
-                .flat_map(|x| x.as_canonical_u64().to_le_bytes())
-                .collect(),
-        );
-    }
-    let root: Vec<F> = layer.iter().flatten().copied().collect();
-    if root != commitment.root_elements() {
-        return Err(bad("its Merkle root differs from the commitment"));
-    }
-    layers.extend(rebuilt.iter().map(Vec::as_slice));
-
     // `MerkleTree`'s fields in order: the leaf matrices (values, width, marker), the digest
     // layers (rows first, root last), the arity of every level, a marker.
-    let tree = Node::Seq(vec![
-        Node::Seq(vec![Node::Seq(vec![
-            Node::Elems(codeword),
-            Node::Int(width as u64),
-            Node::Unit,
+    let mut layers: Vec<Shape> = (0..stored)
+        .map(|i| {
+            let count = (1usize << log_height) >> i;
+            if i + 1 == stored {
+                Shape::Top(count)
+            } else {
+                Shape::Digests(count)
+            }
+        })
+        .collect();
+    layers.extend((0..log_height + 1 - stored).map(Shape::Rebuilt));
+    let shape = Shape::Seq(vec![
+        Shape::Seq(vec![Shape::Seq(vec![
+            Shape::Elems(width << log_height),
+            Shape::Int(width as u64),
+            Shape::Unit,
         ])]),
-        Node::Seq(layers.into_iter().map(Node::Digests).collect()),
-        Node::Seq((0..log_height).map(|_| Node::Int(2)).collect()),
-        Node::Unit,
+        Shape::Seq(layers),
+        Shape::Seq((0..log_height).map(|_| Shape::Int(2)).collect()),
+        Shape::Unit,
     ]);
-    MerkleData::deserialize(tree).map_err(|e| bad(format!("cannot decode: {e}")))
+    let merkle = MerkleData::deserialize(tree.de(shape)).map_err(|e| bad(e.0))?;
+    if !tree.root_checked() {
+        return Err(bad("the root was not checked"));
+    }
+    let taken = tree.words().taken();
+    if !tree.words().at_end().map_err(|e| bad(e.0))? {
+        return Err(bad(format!(
+            "longer than the {expected_len} bytes of this shape"
+        )));
+    }
+    debug_assert_eq!(taken, expected_len as u64);
+    Ok(merkle)
 }
 
 /// Where `postcard` put the parts of a tree: the codeword values and each digest layer.
@@ -327,3 +350,6 @@ fn postcard_parts(image: &[u8]) -> Result<PostcardParts<'_>, PcsError> {
         layers,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,12 +12,20 @@
 //! | 42–49 | checksum of the remaining bytes, little-endian `u64` ([`checksum`]) |
 //! | 50– | the codeword and the lower layers of its Merkle tree, in fixed-width little-endian words (`lucid_pcs::ProverData::codeword_bytes`, layout in `lucid_pcs::stored`) |
 //!
+//! Loading ([`WeightsData::read`]) decodes the file while reading it: a reading thread
+//! computes the checksum, a second one stacks the weight tables, and the calling one puts the
+//! words straight into the Merkle tree (`lucid_pcs::CommitmentScheme::restore_from`); no
+//! buffer of the whole file is made (for the 1024-1024-1024-10 MLP, whose tree is 75 MB, the
+//! page faults of such a buffer alone cost as much as the decoding).
+//!
 //! Loading refuses, with an error (never a panic): another magic or version, another model
 //! (digest), a checksum mismatch, and a tree whose shape or root does not match the key's
 //! weights commitment (`lucid_pcs::CommitmentScheme::restore`). The checksum detects accidental
 //! damage, not a forgery; a forged or damaged codeword that passes every check can only make
 //! the weights opening fail, and the prover verifies that opening before returning a proof
 //! made from stored data, so a bad file never yields a proof the verifier rejects.
+
+use std::io::{self, Read};
 
 use lucid_pcs::ProverData;
 
@@ -98,18 +106,29 @@ impl WeightsData {
         Ok(out)
     }
 
-    /// Reads file bytes written by [`WeightsData::to_bytes`] for `pk`'s model.
+    /// Reads file bytes written by [`WeightsData::to_bytes`] for `pk`'s model
+    /// ([`WeightsData::read`] over the bytes).
     pub fn from_bytes(pk: &ProverKey, bytes: &[u8]) -> Result<Self, ProofError> {
-        if bytes.len() < HEADER_LEN {
-            return Err(format_error(format!(
-                "file too short ({} bytes)",
-                bytes.len()
-            )));
+        Self::read(pk, bytes)
+    }
+
+    /// Reads a stored weights codeword for `pk`'s model from `source` (a `model.weights`
+    /// file), decoding it as it is read: no buffer of the whole file is made, the checksum is
+    /// computed by the reading thread and the weight tables are stacked on a third one
+    /// (`lucid_pcs::CommitmentScheme::restore_from`).
+    ///
+    /// A checksum mismatch is reported before any decoding error: the rest of the file is read
+    /// even when decoding stops early.
+    pub fn read<R: Read + Send>(pk: &ProverKey, mut source: R) -> Result<Self, ProofError> {
+        let mut header = [0u8; HEADER_LEN];
+        let got = fill(&mut source, &mut header)?;
+        if got < HEADER_LEN {
+            return Err(format_error(format!("file too short ({got} bytes)")));
         }
-        if &bytes[..8] != WEIGHTS_MAGIC {
+        if &header[..8] != WEIGHTS_MAGIC {
             return Err(format_error("not a Lucid stored weights codeword"));
         }
-        let version = u16::from_le_bytes([bytes[8], bytes[9]]);
+        let version = u16::from_le_bytes([header[8], header[9]]);
         if version != FORMAT_VERSION {
             return Err(format_error(format!(
                 "format version {version}, this build reads version {FORMAT_VERSION}"
@@ -117,7 +136,7 @@ impl WeightsData {
         }
         let word = |i: usize| {
             let mut w = [0u8; 8];
-            w.copy_from_slice(&bytes[i..i + 8]);
+            w.copy_from_slice(&header[i..i + 8]);
             u64::from_le_bytes(w)
         };
         let digest = [word(10), word(18), word(26), word(34)];
@@ -126,22 +145,25 @@ impl WeightsData {
                 "it belongs to another model (verifying-key digest differs)",
             ));
         }
-        let body = &bytes[HEADER_LEN..];
         let commitment = pk
             .vk
             .weights
             .as_ref()
             .ok_or_else(|| format_error("the model has no weights commitment"))?;
         let plan: Plan = pk.vk.plan()?;
-        // The checksum runs on a second thread while the tree is decoded (both read the whole
-        // body); a checksum mismatch is reported before any decoding error.
-        let (sum, restored) = std::thread::scope(|s| {
-            let sum = s.spawn(|| checksum(body));
-            let tables = weight_tables(&pk.graph, &plan);
-            let restored = pk.vk.weights_scheme().restore(commitment, tables, body);
-            (sum.join(), restored)
-        });
-        if sum.map_err(|_| format_error("the checksum thread failed"))? != word(42) {
+        let mut body = Summing {
+            inner: source,
+            sum: Checksum::new(),
+        };
+        let restored = pk.vk.weights_scheme().restore_from(
+            commitment,
+            || weight_tables(&pk.graph, &plan),
+            &mut body,
+        );
+        // Whatever decoding left unread is checksummed as well.
+        io::copy(&mut body, &mut io::sink())
+            .map_err(|e| format_error(format!("cannot read: {e}")))?;
+        if body.sum.finish() != word(42) {
             return Err(format_error("corrupted (checksum mismatch)"));
         }
         let data = restored.map_err(|e| format_error(format!("does not match the key: {e}")))?;
@@ -149,33 +171,157 @@ impl WeightsData {
     }
 }
 
-/// A 64-bit checksum of `bytes`: four independent multiply–rotate lanes over consecutive
-/// little-endian words (so that the multiplications overlap), then the lanes and the length
-/// folded together. Any change of a single word changes it.
-pub fn checksum(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let step = |h: u64, w: u64| (h ^ w).wrapping_mul(K).rotate_left(29);
-    let word = |c: &[u8]| {
-        let mut w = [0u8; 8];
-        w[..c.len()].copy_from_slice(c);
-        u64::from_le_bytes(w)
-    };
-    let mut lanes: [u64; 4] = [
-        0x243F_6A88_85A3_08D3,
-        0x1319_8A2E_0370_7344,
-        0xA409_3822_299F_31D0,
-        0x082E_FA98_EC4E_6C89,
-    ];
-    let mut blocks = bytes.chunks_exact(32);
-    for block in &mut blocks {
-        for (h, c) in lanes.iter_mut().zip(block.chunks_exact(8)) {
-            *h = step(*h, word(c));
+/// Reads until `buf` is full or `source` ends; the bytes read.
+fn fill<R: Read>(source: &mut R, buf: &mut [u8]) -> Result<usize, ProofError> {
+    let mut len = 0;
+    while len < buf.len() {
+        match source.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format_error(format!("cannot read: {e}"))),
         }
     }
-    // The last partial block, zero-padded (the length below tells the padding apart).
-    for (h, c) in lanes.iter_mut().zip(blocks.remainder().chunks(8)) {
-        *h = step(*h, word(c));
+    Ok(len)
+}
+
+/// A reader that checksums what passes through it.
+struct Summing<R> {
+    inner: R,
+    sum: Checksum,
+}
+
+impl<R: Read> Read for Summing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.sum.update(&buf[..n]);
+        Ok(n)
     }
-    let h = lanes.into_iter().fold(0xB7E1_5162_8AED_2A6B, step);
-    (h ^ bytes.len() as u64).wrapping_mul(K)
+}
+
+/// A 64-bit checksum of `bytes`: four independent multiply–rotate lanes over consecutive
+/// little-endian words (so that the multiplications overlap), then the lanes and the length
+/// folded together. Any change of a single word changes it. ([`Checksum`] computes it over
+/// bytes given in pieces.)
+pub fn checksum(bytes: &[u8]) -> u64 {
+    let mut sum = Checksum::new();
+    sum.update(bytes);
+    sum.finish()
+}
+
+const K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+#[inline(always)]
+fn step(h: u64, w: u64) -> u64 {
+    (h ^ w).wrapping_mul(K).rotate_left(29)
+}
+
+/// A little-endian word of up to 8 bytes, zero-padded.
+#[inline(always)]
+fn le_word(c: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w[..c.len()].copy_from_slice(c);
+    u64::from_le_bytes(w)
+}
+
+/// [`checksum`] computed incrementally: `update` with consecutive pieces of the bytes, then
+/// `finish`.
+#[derive(Clone, Debug)]
+pub struct Checksum {
+    lanes: [u64; 4],
+    /// Bytes of an incomplete 32-byte block.
+    pending: [u8; 32],
+    pending_len: usize,
+    len: u64,
+}
+
+impl Default for Checksum {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Checksum {
+    /// The state before any byte.
+    pub fn new() -> Self {
+        Self {
+            lanes: [
+                0x243F_6A88_85A3_08D3,
+                0x1319_8A2E_0370_7344,
+                0xA409_3822_299F_31D0,
+                0x082E_FA98_EC4E_6C89,
+            ],
+            pending: [0; 32],
+            pending_len: 0,
+            len: 0,
+        }
+    }
+
+    fn block(&mut self, block: &[u8]) {
+        for (h, c) in self.lanes.iter_mut().zip(block.chunks_exact(8)) {
+            *h = step(*h, le_word(c));
+        }
+    }
+
+    /// Adds the next bytes.
+    pub fn update(&mut self, mut bytes: &[u8]) {
+        self.len += bytes.len() as u64;
+        if self.pending_len > 0 {
+            let take = (32 - self.pending_len).min(bytes.len());
+            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&bytes[..take]);
+            self.pending_len += take;
+            bytes = &bytes[take..];
+            if self.pending_len < 32 {
+                return;
+            }
+            let block = self.pending;
+            self.block(&block);
+            self.pending_len = 0;
+        }
+        let mut blocks = bytes.chunks_exact(32);
+        for block in &mut blocks {
+            self.block(block);
+        }
+        let rest = blocks.remainder();
+        self.pending[..rest.len()].copy_from_slice(rest);
+        self.pending_len = rest.len();
+    }
+
+    /// The checksum of all the bytes added.
+    pub fn finish(mut self) -> u64 {
+        // The last partial block, zero-padded (the length below tells the padding apart).
+        for (h, c) in self
+            .lanes
+            .iter_mut()
+            .zip(self.pending[..self.pending_len].chunks(8))
+        {
+            *h = step(*h, le_word(c));
+        }
+        let h = self.lanes.into_iter().fold(0xB7E1_5162_8AED_2A6B, step);
+        (h ^ self.len).wrapping_mul(K)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Checksum, checksum};
+
+    #[test]
+    fn the_incremental_checksum_is_the_checksum_for_any_split() {
+        let bytes: Vec<u8> = (0..1000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for len in [0, 1, 7, 8, 31, 32, 33, 100, 1000] {
+            let whole = checksum(&bytes[..len]);
+            for piece in [1, 3, 8, 31, 32, 64, 1000] {
+                let mut sum = Checksum::new();
+                for part in bytes[..len].chunks(piece) {
+                    sum.update(part);
+                }
+                assert_eq!(sum.finish(), whole, "length {len} in pieces of {piece}");
+            }
+        }
+        // The length is part of it: trailing zero bytes change it.
+        assert_ne!(checksum(&[1, 2, 3]), checksum(&[1, 2, 3, 0]));
+    }
 }
