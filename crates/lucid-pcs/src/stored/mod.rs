@@ -41,6 +41,7 @@
 //! must not emit such a proof verify it themselves (`lucid-proof` does, for the weights).
 
 mod stream;
+pub use stream::fill;
 mod tree;
 
 use std::io::Read;

@@ -61,8 +61,8 @@ pub(super) fn pump<R: Read>(
     }
 }
 
-/// Reads until `buf` is full or the source ends; the bytes read.
-fn fill<R: Read>(source: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+/// Reads until `buf` is full or the source ends (retrying interrupted reads); the bytes read.
+pub fn fill<R: Read>(source: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     let mut len = 0;
     while len < buf.len() {
         match source.read(&mut buf[len..]) {

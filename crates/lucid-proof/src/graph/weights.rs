@@ -121,7 +121,8 @@ impl WeightsData {
     /// even when decoding stops early.
     pub fn read<R: Read + Send>(pk: &ProverKey, mut source: R) -> Result<Self, ProofError> {
         let mut header = [0u8; HEADER_LEN];
-        let got = fill(&mut source, &mut header)?;
+        let got = lucid_pcs::stored::fill(&mut source, &mut header)
+            .map_err(|e| format_error(format!("cannot read: {e}")))?;
         if got < HEADER_LEN {
             return Err(format_error(format!("file too short ({got} bytes)")));
         }
@@ -169,20 +170,6 @@ impl WeightsData {
         let data = restored.map_err(|e| format_error(format!("does not match the key: {e}")))?;
         Ok(Self { data })
     }
-}
-
-/// Reads until `buf` is full or `source` ends; the bytes read.
-fn fill<R: Read>(source: &mut R, buf: &mut [u8]) -> Result<usize, ProofError> {
-    let mut len = 0;
-    while len < buf.len() {
-        match source.read(&mut buf[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(format_error(format!("cannot read: {e}"))),
-        }
-    }
-    Ok(len)
 }
 
 /// A reader that checksums what passes through it.
