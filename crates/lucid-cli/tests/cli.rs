@@ -263,6 +263,7 @@ fn conformance_suite() {
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     assert!(!out.contains("PROOF FAILED"), "{out}");
+    assert!(!out.contains("ZK PROOF FAILED"), "{out}");
     let summary = out
         .lines()
         .find(|l| l.contains("models run in integers"))
@@ -284,6 +285,18 @@ fn conformance_suite() {
         a.and_then(|n| n.parse::<usize>().ok())
             .is_some_and(|n| n >= 45),
         "{proved}"
+    );
+    // Every model zero-knowledge mode accepts proves and verifies (16 of them today).
+    let zk = out
+        .lines()
+        .find(|l| l.contains("also proved and verified in zero knowledge"))
+        .expect("zero-knowledge summary");
+    assert!(
+        zk.split('/')
+            .next()
+            .and_then(|n| n.trim().parse::<usize>().ok())
+            .is_some_and(|n| n >= 16),
+        "{zk}"
     );
 }
 

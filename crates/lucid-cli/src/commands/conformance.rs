@@ -1,6 +1,7 @@
 //! `lucid conformance`: for every model folder of the conformance suite, import, quantize,
-//! run in integers, compare with tract's float run and check that the prover can plan a proof.
-//! Prints one row per model and a summary.
+//! run in integers, compare with tract's float run and check that the prover can plan a proof;
+//! with `--prove`, prove and verify each provable model, plainly and in zero knowledge. Prints
+//! one row per model and a summary.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -8,11 +9,15 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use lucid_model::quant::QuantConfig;
-use lucid_proof::Visibility;
 use lucid_proof::graph::plan::Plan;
+use lucid_proof::key::{PROOF_MAGIC, ZK_PROOF_MAGIC, decode, encode};
+use lucid_proof::{ProofError, ProverKey, Visibility};
 
 use super::compile::{calibration_samples, quantize};
 use crate::io;
+
+/// Prove time (ms), verify time (ms) and proof size (bytes) of one proof.
+pub type ProofFigures = (f64, f64, usize);
 
 /// What was measured on one model.
 #[derive(Debug)]
@@ -28,7 +33,10 @@ pub struct Measured {
     /// Whether the prover can plan the model (or why not).
     pub provable: Result<(), String>,
     /// With `--prove`: prove and verify time and proof size, or why proving failed.
-    pub proved: Option<Result<(f64, f64, usize), String>>,
+    pub proved: Option<Result<ProofFigures, String>>,
+    /// With `--prove`, for a model proved plainly: the same in zero-knowledge mode, `Ok(None)`
+    /// when that mode refuses the model (an operator or tensor it does not support yet).
+    pub zk: Option<Result<Option<ProofFigures>, String>>,
 }
 
 /// The outcome for one model.
@@ -61,12 +69,20 @@ fn one(dir: &Path, bits: u32, prove: bool) -> Result<Measured> {
         .and_then(|g| Plan::new(&g, Visibility::Private))
         .map(|_| ())
         .map_err(|e| e.to_string());
-    let proved = if prove && provable.is_ok() {
+    let (mut proved, mut zk) = (None, None);
+    if prove && provable.is_ok() {
         let inputs = imported.input_values(&samples[0])?;
-        Some(prove_and_verify(q, &inputs).map_err(|e| format!("{e:#}")))
-    } else {
-        None
-    };
+        match lucid_proof::compile(q, Visibility::Private, lucid_proof::ProofParams::default()) {
+            Ok(pk) => {
+                let plain = prove_and_verify(&pk, &inputs).map_err(|e| format!("{e:#}"));
+                if plain.is_ok() {
+                    zk = Some(prove_and_verify_zk(&pk, &inputs).map_err(|e| format!("{e:#}")));
+                }
+                proved = Some(plain);
+            }
+            Err(e) => proved = Some(Err(e.to_string())),
+        }
+    }
     Ok(Measured {
         rel,
         abs,
@@ -74,24 +90,44 @@ fn one(dir: &Path, bits: u32, prove: bool) -> Result<Measured> {
         passes,
         provable,
         proved,
+        zk,
     })
 }
 
-/// Compiles, proves one inference and verifies it: (prove ms, verify ms, proof bytes).
-fn prove_and_verify(
-    q: lucid_model::quant::QGraph,
-    inputs: &[lucid_model::tensor::Value],
-) -> Result<(f64, f64, usize)> {
-    let pk = lucid_proof::compile(q, Visibility::Private, lucid_proof::ProofParams::default())?;
+/// Proves one inference plainly and verifies it (through its encoding): (prove ms, verify ms,
+/// proof bytes).
+fn prove_and_verify(pk: &ProverKey, inputs: &[lucid_model::tensor::Value]) -> Result<ProofFigures> {
     let t = Instant::now();
-    let (proof, _) = lucid_proof::prove(&pk, inputs, &mut ())?;
+    let (proof, _) = lucid_proof::prove(pk, inputs, &mut ())?;
     let prove_ms = t.elapsed().as_secs_f64() * 1e3;
-    let bytes = lucid_proof::key::encode(lucid_proof::key::PROOF_MAGIC, &proof)?;
-    let proof: lucid_proof::Proof =
-        lucid_proof::key::decode(lucid_proof::key::PROOF_MAGIC, &bytes)?;
+    let bytes = encode(PROOF_MAGIC, &proof)?;
+    let proof: lucid_proof::Proof = decode(PROOF_MAGIC, &bytes)?;
     let t = Instant::now();
     lucid_proof::verify(&pk.vk, &proof)?;
     Ok((prove_ms, t.elapsed().as_secs_f64() * 1e3, bytes.len()))
+}
+
+/// The same in zero-knowledge mode; `None` when that mode refuses the model.
+fn prove_and_verify_zk(
+    pk: &ProverKey,
+    inputs: &[lucid_model::tensor::Value],
+) -> Result<Option<ProofFigures>> {
+    let t = Instant::now();
+    let proof = match lucid_proof::zk::prove(pk, inputs, &mut rand::rng()) {
+        Ok((proof, _)) => proof,
+        Err(ProofError::Unsupported { .. }) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let prove_ms = t.elapsed().as_secs_f64() * 1e3;
+    let bytes = encode(ZK_PROOF_MAGIC, &proof)?;
+    let proof: lucid_proof::zk::ZkProof = decode(ZK_PROOF_MAGIC, &bytes)?;
+    let t = Instant::now();
+    lucid_proof::zk::verify(&pk.vk, &proof, None)?;
+    Ok(Some((
+        prove_ms,
+        t.elapsed().as_secs_f64() * 1e3,
+        bytes.len(),
+    )))
 }
 
 /// Runs the suite under `root`; with `prove`, every provable model is also compiled, proved
@@ -134,8 +170,15 @@ pub fn run(root: &Path, bits: u32, only: Option<&str>, prove: bool) -> Result<Ve
                 match (&m.provable, &m.proved) {
                     (Ok(()), None) => "provable".to_string(),
                     (Ok(()), Some(Ok((p, v, b)))) => format!(
-                        "proved {p:.0} ms, verified {v:.1} ms, proof {:.1} KiB",
-                        *b as f64 / 1024.0
+                        "proved {p:.0} ms, verified {v:.1} ms, proof {:.1} KiB; {}",
+                        *b as f64 / 1024.0,
+                        match &m.zk {
+                            Some(Ok(Some((p, _, b)))) =>
+                                format!("zero knowledge {p:.0} ms, {:.1} KiB", *b as f64 / 1024.0),
+                            Some(Ok(None)) => "zero knowledge: not supported yet".to_string(),
+                            Some(Err(e)) => format!("ZK PROOF FAILED: {e}"),
+                            None => String::new(),
+                        }
                     ),
                     (Ok(()), Some(Err(e))) => format!("PROOF FAILED: {e}"),
                     (Err(e), _) => e.clone(),
@@ -169,7 +212,16 @@ pub fn run(root: &Path, bits: u32, only: Option<&str>, prove: bool) -> Result<Ve
         })
         .count();
     if prove {
+        let zk = rows
+            .iter()
+            .filter(|r| {
+                r.result
+                    .as_ref()
+                    .is_ok_and(|m| matches!(m.zk, Some(Ok(Some(_)))))
+            })
+            .count();
         println!("{proved}/{provable} provable models proved and verified");
+        println!("{zk}/{proved} proved models also proved and verified in zero knowledge");
     }
     println!(
         "\n{}/{} models run in integers within 1% relative (or 0.01 absolute) error with full argmax agreement; {provable} can be proved today",
