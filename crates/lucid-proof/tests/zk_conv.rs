@@ -10,8 +10,8 @@ use zk_common::checks::{
     layer_leaves_by_field, leaves_by_field, with_entry,
 };
 use zk_common::models::{
-    CNN_INPUT, Fixture, cnn_ignoring, compiled_8bit, conv_spec, proved, push, random_value,
-    small_cnn,
+    CNN_INPUT, Fixture, cnn_ignoring, compiled_8bit, conv_spec, flatten_dense, proved, push,
+    random_value, small_cnn,
 };
 use zk_common::{all_numbers, chi_square, rand_vec, rng, verifies};
 
@@ -323,22 +323,7 @@ fn zk_proves_pads_slices_and_upsampling() {
         },
         vec![s],
     );
-    let f = push(
-        &mut g,
-        "flatten",
-        Op::Reshape { shape: vec![1, 96] },
-        vec![u],
-    );
-    let w2 = g.add_const("w2", random_value(&[96, 16], 52, 0.3));
-    let y = push(
-        &mut g,
-        "fc",
-        Op::MatMul {
-            transpose_a: false,
-            transpose_b: false,
-        },
-        vec![f, w2],
-    );
+    let y = flatten_dense(&mut g, u, 96, 16, 52, 0.3);
     g.add_output(y, "y").expect("output");
     let calib: Vec<Vec<Value>> = (0..4)
         .map(|i| vec![random_value(&shape, 60 + i, 1.0)])
@@ -461,24 +446,7 @@ fn deconv_net() -> Graph {
     };
     let d = push(&mut g, "deconv", Op::Deconv(spec), vec![x, w, b]);
     let r = push(&mut g, "relu", Op::Unary(UnaryFn::Relu), vec![d]);
-    let f = push(
-        &mut g,
-        "flatten",
-        Op::Reshape {
-            shape: vec![1, 192],
-        },
-        vec![r],
-    );
-    let w2 = g.add_const("w2", random_value(&[192, 16], 83, 0.2));
-    let y = push(
-        &mut g,
-        "fc",
-        Op::MatMul {
-            transpose_a: false,
-            transpose_b: false,
-        },
-        vec![f, w2],
-    );
+    let y = flatten_dense(&mut g, r, 192, 16, 83, 0.2);
     g.add_output(y, "y").expect("output");
     g
 }

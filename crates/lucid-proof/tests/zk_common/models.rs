@@ -118,6 +118,28 @@ pub const MATMUL: Op = Op::MatMul {
     transpose_b: false,
 };
 
+/// The dense head of the test networks: `x` flattened to `[1, flat]` (node "flatten"), times a
+/// seeded `[flat, out]` weight "w2" (node "fc"). Returns the product.
+pub fn flatten_dense(
+    g: &mut Graph,
+    x: NodeId,
+    flat: usize,
+    out: usize,
+    seed: u64,
+    scale: f32,
+) -> NodeId {
+    let f = push(
+        g,
+        "flatten",
+        Op::Reshape {
+            shape: vec![1, flat],
+        },
+        vec![x],
+    );
+    let w = g.add_const("w2", random_value(&[flat, out], seed, scale));
+    push(g, "fc", MATMUL, vec![f, w])
+}
+
 /// `g` (one input of `shape`) quantized with 8-bit activations on four seeded calibration
 /// inputs and compiled with input visibility `vis`.
 pub fn compiled_8bit(g: &Graph, shape: &[usize], vis: Visibility) -> ProverKey {
@@ -205,15 +227,7 @@ pub fn cnn_ignoring(ignored: Option<usize>) -> Graph {
     );
     let w2 = g.add_const("w2", random_value(&[27, 16], 13, 0.4));
     let b2 = g.add_const("b2", random_value(&[16], 14, 0.1));
-    let y = push(
-        &mut g,
-        "fc",
-        Op::MatMul {
-            transpose_a: false,
-            transpose_b: false,
-        },
-        vec![f, w2],
-    );
+    let y = push(&mut g, "fc", MATMUL, vec![f, w2]);
     let y = push(&mut g, "fc_bias", Op::Binary(BinaryOp::Add), vec![y, b2]);
     g.add_output(y, "logits").expect("output");
     g
