@@ -13,9 +13,7 @@ use rand::Rng;
 use crate::error::LookupError;
 
 use super::ZkLayout;
-use super::layout::{
-    GroupTables, ZkGroup, group_claimed_sum, group_terms, table_inverse_denominators, tag_constant,
-};
+use super::layout::{GroupTables, ZkGroup, group_claimed_sum, group_terms, tag_constant};
 use super::proof::{ZkClaim, ZkGroupProof, ZkLookupProof, ZkTableId};
 use super::verifier::{
     draw_challenges, draw_group_challenges, num_private_evals, observe_evals, private_evals,
@@ -66,7 +64,7 @@ pub fn prove(
         let n = group.num_vars;
         let (tau, lambda) = draw_group_challenges(n, transcript);
         let idx = GroupTables::new(layout, group);
-        let tables = group_tables(witness, helpers, k, &idx, &tau)?;
+        let tables = group_tables(witness, helpers, k, &idx, &tau);
         let terms = group_terms(layout, group, &idx, lambda);
         let claimed = group_claimed_sum(layout, group, lambda, &tau);
         let poly = SumOfProducts {
@@ -112,6 +110,11 @@ fn check_helpers(layout: &ZkLayout, helpers: &HelperColumns) -> Result<(), Looku
             helpers.carries.len(),
         ),
         ("masks", layout.groups.len(), helpers.masks.len()),
+        (
+            "table inverses",
+            layout.base.tables.len(),
+            helpers.table_inverses.len(),
+        ),
     ];
     for (what, expected, got) in counts {
         if expected != got {
@@ -136,6 +139,15 @@ fn check_helpers(layout: &ZkLayout, helpers: &HelperColumns) -> Result<(), Looku
                 what: "helper limb length",
                 expected: 2 << n,
                 got: bad.len(),
+            });
+        }
+    }
+    for (spec, inverses) in layout.base.tables.iter().zip(&helpers.table_inverses) {
+        if inverses.len() != spec.size() {
+            return Err(LookupError::ProofShape {
+                what: "table inverse length",
+                expected: spec.size(),
+                got: inverses.len(),
             });
         }
     }
@@ -169,7 +181,7 @@ fn group_tables(
     k: usize,
     idx: &GroupTables,
     tau: &[EF],
-) -> Result<Vec<Vec<EF>>, LookupError> {
+) -> Vec<Vec<EF>> {
     let layout = &witness.layout;
     let group: &ZkGroup = &layout.groups[k];
     let ch = helpers.challenges;
@@ -203,7 +215,7 @@ fn group_tables(
     }
     for (&j, &(m, w)) in group.tables.iter().zip(&idx.tables) {
         // W = tsel/(α − φ_j): the inverse denominators on the real rows, zero on padding.
-        let mut inverses = table_inverse_denominators(layout, j, &ch)?;
+        let mut inverses = helpers.table_inverses[j].clone();
         inverses.resize(half, EF::ZERO);
         tables[w] = duplicate(inverses);
         tables[m] = lift(&witness.multiplicities[j]);
@@ -221,7 +233,7 @@ fn group_tables(
     if let Some(a) = idx.carry_out {
         tables[a] = ef_table(&helpers.carries[k]);
     }
-    Ok(tables)
+    tables
 }
 
 /// The private evaluations of group `k` at `point`, in [`ZkGroupProof::evals`] order.

@@ -231,6 +231,9 @@ pub struct HelperColumns {
     pub(crate) carries: Vec<[Vec<F>; LIMBS]>,
     /// Per group, the ZK-sumcheck mask.
     pub(crate) masks: Vec<ZkMask>,
+    /// Per distinct table, `1/(α − φ_j)` on its rows: public (the verifier recomputes it),
+    /// kept for the sumcheck's `W_j`.
+    pub(crate) table_inverses: Vec<Vec<EF>>,
 }
 
 impl HelperColumns {
@@ -342,9 +345,11 @@ pub(crate) fn compute_helpers<R: Rng + ?Sized>(
 
     // g_j = m_j/(α − φ_j) on real rows, 0 on padding: not committed (the sumcheck reads
     // `m'_j·W_j` with the public `W_j`), but part of the carries.
+    let table_inverses = (0..layout.base.tables.len())
+        .map(|j| table_inverse_denominators(layout, j, &ch))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut g_values = Vec::with_capacity(layout.base.tables.len());
-    for j in 0..layout.base.tables.len() {
-        let inv = table_inverse_denominators(layout, j, &ch)?;
+    for (j, inv) in table_inverses.iter().enumerate() {
         let m = &witness.multiplicities[j];
         let mut g: Vec<EF> = inv.iter().zip(m).map(|(&d, &m)| d * m).collect();
         g.resize(1 << layout.table_vars(j), EF::ZERO);
@@ -402,6 +407,7 @@ pub(crate) fn compute_helpers<R: Rng + ?Sized>(
         inverses,
         carries,
         masks,
+        table_inverses,
     })
 }
 
