@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use lucid_model::input::{InputFile, InputSpec};
-use lucid_model::quant::{QGraph, QKind};
+use lucid_model::quant::QKind;
 use lucid_model::tensor::{Tensor, Value};
 use lucid_proof::key::{PK_MAGIC, PROOF_MAGIC, VK_MAGIC, ZK_PROOF_MAGIC, decode, encode};
 use lucid_proof::zk::ZkProof;
@@ -84,23 +84,38 @@ pub fn read_input(path: &Path) -> Result<InputFile> {
     InputFile::read(path).map_err(anyhow::Error::from)
 }
 
-/// The values of an input file for a quantized graph's inputs (shapes from the graph).
-pub fn input_values(graph: &QGraph, file: &InputFile) -> Result<Vec<Value>> {
+/// The values of an input file for a key's graph inputs: the model's inputs (shapes from the
+/// graph, axis 0 divided by the key's replicas), tiled as the key's graph takes them
+/// ([`VerifyingKey::tile_inputs`]).
+pub fn input_values(vk: &VerifyingKey, file: &InputFile) -> Result<Vec<Value>> {
+    let graph = &vk.graph;
+    let shapes: Vec<Vec<usize>> = graph
+        .inputs
+        .iter()
+        .map(|i| {
+            let mut s = i.shape.clone();
+            if let Some(d) = s.first_mut() {
+                *d /= vk.replicas.max(1);
+            }
+            s
+        })
+        .collect();
     let specs: Vec<InputSpec<'_>> = graph
         .inputs
         .iter()
-        .map(|i| InputSpec {
+        .zip(&shapes)
+        .map(|(i, shape)| InputSpec {
             name: &i.name,
-            shape: &i.shape,
+            shape,
         })
         .collect();
     let lists = file.bind(&specs)?;
-    graph
+    let values = graph
         .inputs
         .iter()
         .zip(lists)
-        .map(|(i, list)| {
-            let shape = i.shape.clone();
+        .zip(shapes)
+        .map(|((i, list), shape)| {
             Ok(match i.kind {
                 QKind::Fixed => Value::F32(Tensor::new(
                     shape,
@@ -121,7 +136,8 @@ pub fn input_values(graph: &QGraph, file: &InputFile) -> Result<Vec<Value>> {
                 )?),
             })
         })
-        .collect()
+        .collect::<Result<Vec<Value>>>()?;
+    Ok(vk.tile_inputs(&values)?)
 }
 
 /// Splits a calibration file (per input one flat list holding `k` samples back to back) into
@@ -200,14 +216,19 @@ pub fn split_samples(
         .collect())
 }
 
-/// Dequantized outputs of a proof, for printing.
-pub fn dequantized_outputs(graph: &QGraph, outputs: &[Tensor<i64>]) -> Vec<(String, Value)> {
-    graph
+/// Dequantized outputs of a proof — the model's, one of the key's replicas — for printing.
+pub fn dequantized_outputs(
+    vk: &VerifyingKey,
+    outputs: &[Tensor<i64>],
+) -> Result<Vec<(String, Value)>> {
+    let graph = &vk.graph;
+    let outputs = vk.first_copy(outputs)?;
+    Ok(graph
         .outputs
         .iter()
-        .zip(outputs)
+        .zip(&outputs)
         .map(|(o, t)| (o.name.clone(), graph.dequantize(o.node, t)))
-        .collect()
+        .collect())
 }
 
 /// Version of the JSON objects `lucid prove --json` and `lucid verify --json` print.

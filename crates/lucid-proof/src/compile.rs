@@ -65,8 +65,25 @@ pub fn compile_with_weights(
         weights,
         weights_params,
         params,
+        replicas: 1,
     };
     Ok((ProverKey { vk, graph }, data))
+}
+
+/// [`compile_with_weights`] for a graph that is `replicas` stacked copies of a model
+/// (`lucid_model::ir::replicate`, then quantized): the key records the count, and the
+/// statement's public inputs and outputs must be that many equal copies
+/// ([`VerifyingKey::replicas`]).
+pub fn compile_replicated_with_weights(
+    graph: QGraph,
+    replicas: usize,
+    input_visibility: Visibility,
+    params: ProofParams,
+) -> Result<(ProverKey, Option<WeightsData>), ProofError> {
+    let (mut pk, data) = compile_with_weights(graph, input_visibility, params)?;
+    pk.vk.replicas = replicas;
+    pk.vk.checked_replicas()?;
+    Ok((pk, data))
 }
 
 /// Variables of the polynomial that stacks tables of the given lengths (each padded to a power

@@ -15,6 +15,21 @@ pub enum ProofError {
         /// Why.
         reason: String,
     },
+    /// A tensor has too few entries for zero-knowledge masks (`lucid compile` then proves the
+    /// model as stacked copies of itself, when its graph allows it).
+    #[error(
+        "node '{node}' ({op}): its tensor of shape {shape:?} is too small for zero-knowledge mode (needs at least {min_entries} padded entries)"
+    )]
+    TooSmallForZeroKnowledge {
+        /// Node name.
+        node: String,
+        /// Operator name.
+        op: String,
+        /// The tensor's shape.
+        shape: Vec<usize>,
+        /// Fewest padded entries a masked tensor may have.
+        min_entries: usize,
+    },
     /// The witness does not satisfy what the proof needs (e.g. a saturating requantization).
     #[error("node '{node}': {reason}")]
     Witness {

@@ -15,8 +15,9 @@
 //! | stored weights codeword (`model.weights`) | `LUCIDWC\0` | see [`crate::graph::weights`] |
 
 use lucid_core::transcript::StatementTranscript;
+use lucid_model::ir::replicate;
 use lucid_model::quant::{QGraph, QOp};
-use lucid_model::tensor::Tensor;
+use lucid_model::tensor::{Tensor, Value};
 use lucid_pcs::{Commitment, CommitmentScheme, PcsParams, SecurityAssumption};
 use p3_field::PrimeField64;
 use serde::de::DeserializeOwned;
@@ -48,7 +49,10 @@ use crate::graph::plan::{Plan, Role, Visibility};
 /// zero-knowledge lookup argument reads a table's fractions from its committed multiplicities
 /// and a public inverse (`lucid_lookup::zk`): no fraction helper columns, one evaluation per
 /// table instead of four.
-pub const FORMAT_VERSION: u16 = 6;
+///
+/// 7: the verifying key gains [`VerifyingKey::replicas`] (a model too small for
+/// zero-knowledge masks is proved as stacked copies of itself).
+pub const FORMAT_VERSION: u16 = 7;
 
 /// How much the plain witness commitment raises `log2(1/rate)` over
 /// [`ProofParams::starting_log_inv_rate`] (rate 1/4 by default): it costs twice the hashing of
@@ -261,6 +265,13 @@ pub struct VerifyingKey {
     pub weights_params: WeightsParams,
     /// Commitment-scheme parameters.
     pub params: ProofParams,
+    /// How many stacked copies of the model the graph is (1: the model itself). With `k > 1`
+    /// the graph is the model run on its inputs tiled `k` times along axis 0
+    /// (`lucid_model::ir::replicate`, which refuses graphs that mix the copies), so that every
+    /// tensor is large enough for zero-knowledge masks; the statement's public inputs and
+    /// outputs must then be `k` equal copies ([`check_public_values`]), and the model's input
+    /// and output are one copy ([`VerifyingKey::tile_inputs`], [`VerifyingKey::first_copy`]).
+    pub replicas: usize,
 }
 
 /// The prover's artifact: the verifying key and the full quantized graph (with weights).
@@ -283,6 +294,66 @@ impl VerifyingKey {
         Plan::new(&self.graph, self.input_visibility)
     }
 
+    /// The model's inputs tiled [`Self::replicas`] times along axis 0: the graph's inputs.
+    /// Errors when an input does not have the model's shape (the graph's with axis 0 divided
+    /// by `replicas`).
+    pub fn tile_inputs(&self, inputs: &[Value]) -> Result<Vec<Value>, ProofError> {
+        let copies = self.checked_replicas()?;
+        if copies == 1 {
+            return Ok(inputs.to_vec());
+        }
+        inputs
+            .iter()
+            .zip(&self.graph.inputs)
+            .map(|(v, input)| {
+                let want = model_shape(&input.shape, copies);
+                if v.shape() != want.as_slice() {
+                    return Err(ProofError::Statement(format!(
+                        "input '{}' has shape {:?}, the model takes {want:?}",
+                        input.name,
+                        v.shape()
+                    )));
+                }
+                replicate::tile(v, copies)
+                    .map_err(|e| ProofError::Statement(format!("input '{}': {e}", input.name)))
+            })
+            .collect()
+    }
+
+    /// The first of the [`Self::replicas`] copies of each tensor (the model's outputs from the
+    /// graph's); the tensors themselves when the graph is the model. The tensors must have
+    /// passed [`check_public_values`].
+    pub fn first_copy(&self, tensors: &[Tensor<i64>]) -> Result<Vec<Tensor<i64>>, ProofError> {
+        let copies = self.checked_replicas()?;
+        tensors
+            .iter()
+            .map(|t| {
+                replicate::first_block(t, copies)
+                    .map_err(|e| ProofError::Statement(format!("cannot split a copy: {e}")))
+            })
+            .collect()
+    }
+
+    /// [`Self::replicas`], checked: at least 1 and dividing axis 0 of every input and output.
+    pub(crate) fn checked_replicas(&self) -> Result<usize, ProofError> {
+        let copies = self.replicas;
+        let divides =
+            |shape: &[usize]| copies == 1 || shape.first().is_some_and(|&d| d % copies == 0);
+        let inputs = self.graph.inputs.iter().map(|i| i.shape.as_slice());
+        let outputs = self.graph.outputs.iter().map(|o| {
+            self.graph
+                .nodes
+                .get(o.node)
+                .map_or(&[][..], |n| n.shape.as_slice())
+        });
+        if copies == 0 || !inputs.chain(outputs).all(divides) {
+            return Err(ProofError::Statement(format!(
+                "the key's {copies} replicas do not divide axis 0 of its inputs and outputs"
+            )));
+        }
+        Ok(copies)
+    }
+
     /// The model's identity: a Poseidon2 digest of the encoded key, as 64 hex digits.
     pub fn digest_hex(&self) -> Result<String, ProofError> {
         let words = self.digest()?;
@@ -302,6 +373,72 @@ impl VerifyingKey {
         }
         Ok(out)
     }
+}
+
+/// The model's shape of a graph input or output of shape `shape` in a key of `copies` replicas.
+fn model_shape(shape: &[usize], copies: usize) -> Vec<usize> {
+    let mut s = shape.to_vec();
+    if let Some(d) = s.first_mut() {
+        *d /= copies.max(1);
+    }
+    s
+}
+
+/// Checks a proof's public values against the key: one tensor per public input (none with
+/// private inputs) and per output, each of its node's shape, and — in a key of several
+/// [`VerifyingKey::replicas`] — each made of that many equal copies along axis 0, so that the
+/// statement is about one run of the model.
+pub fn check_public_values(
+    vk: &VerifyingKey,
+    public_inputs: &[Tensor<i64>],
+    outputs: &[Tensor<i64>],
+) -> Result<(), ProofError> {
+    let graph = &vk.graph;
+    let copies = vk.checked_replicas()?;
+    let want_inputs = match vk.input_visibility {
+        Visibility::Public => graph.inputs.len(),
+        Visibility::Private => 0,
+    };
+    if public_inputs.len() != want_inputs {
+        return Err(ProofError::Statement(format!(
+            "expected {want_inputs} public inputs, the proof has {}",
+            public_inputs.len()
+        )));
+    }
+    if outputs.len() != graph.outputs.len() {
+        return Err(ProofError::Statement(format!(
+            "expected {} outputs, the proof has {}",
+            graph.outputs.len(),
+            outputs.len()
+        )));
+    }
+    let named = graph
+        .inputs
+        .iter()
+        .map(|i| ("input", i.name.as_str(), i.node))
+        .zip(public_inputs)
+        .chain(
+            graph
+                .outputs
+                .iter()
+                .map(|o| ("output", o.name.as_str(), o.node))
+                .zip(outputs),
+        );
+    for ((kind, name, node), t) in named {
+        let want = graph.nodes.get(node).map(|n| n.shape.as_slice());
+        if Some(t.shape()) != want {
+            return Err(ProofError::Statement(format!(
+                "{kind} '{name}' has shape {:?}, the key says {want:?}",
+                t.shape()
+            )));
+        }
+        if copies > 1 && !replicate::blocks_equal(t, copies) {
+            return Err(ProofError::Statement(format!(
+                "{kind} '{name}' is not {copies} equal copies along axis 0, as the key's replicas require"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The weights (constants with role [`Role::Weight`]) in weights-commitment order.

@@ -18,7 +18,7 @@ pub mod layers;
 pub mod layout;
 pub mod zk;
 
-pub use compile::{compile, compile_with_weights};
+pub use compile::{compile, compile_replicated_with_weights, compile_with_weights};
 pub use error::ProofError;
 pub use graph::plan::Visibility;
 pub use graph::proof::Proof;

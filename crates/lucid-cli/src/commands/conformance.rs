@@ -13,7 +13,7 @@ use lucid_proof::graph::plan::Plan;
 use lucid_proof::key::{PROOF_MAGIC, ZK_PROOF_MAGIC, decode, encode};
 use lucid_proof::{ProofError, ProverKey, Visibility};
 
-use super::compile::{calibration_samples, quantize};
+use super::compile::{CompiledKey, calibration_samples, compile_key, quantize};
 use crate::io;
 
 /// Prove time (ms), verify time (ms) and proof size (bytes) of one proof.
@@ -71,16 +71,24 @@ fn one(dir: &Path, bits: u32, prove: bool) -> Result<Measured> {
         .map_err(|e| e.to_string());
     let (mut proved, mut zk) = (None, None);
     if prove && provable.is_ok() {
-        let inputs = imported.input_values(&samples[0])?;
-        match lucid_proof::compile(q, Visibility::Private, lucid_proof::ProofParams::default()) {
-            Ok(pk) => {
+        let key = compile_key(
+            &imported,
+            &samples,
+            q,
+            &config,
+            Visibility::Private,
+            lucid_proof::ProofParams::default(),
+        );
+        match key {
+            Ok(CompiledKey { pk, .. }) => {
+                let inputs = pk.vk.tile_inputs(&imported.input_values(&samples[0])?)?;
                 let plain = prove_and_verify(&pk, &inputs).map_err(|e| format!("{e:#}"));
                 if plain.is_ok() {
                     zk = Some(prove_and_verify_zk(&pk, &inputs).map_err(|e| format!("{e:#}")));
                 }
                 proved = Some(plain);
             }
-            Err(e) => proved = Some(Err(e.to_string())),
+            Err(e) => proved = Some(Err(format!("{e:#}"))),
         }
     }
     Ok(Measured {
@@ -115,7 +123,9 @@ fn prove_and_verify_zk(
     let t = Instant::now();
     let proof = match lucid_proof::zk::prove(pk, inputs, &mut rand::rng()) {
         Ok((proof, _)) => proof,
-        Err(ProofError::Unsupported { .. }) => return Ok(None),
+        Err(ProofError::Unsupported { .. } | ProofError::TooSmallForZeroKnowledge { .. }) => {
+            return Ok(None);
+        }
         Err(e) => return Err(e.into()),
     };
     let prove_ms = t.elapsed().as_secs_f64() * 1e3;

@@ -70,7 +70,7 @@ pub fn run(dir: Option<PathBuf>, zk: bool) -> Result<()> {
         let size = io::write_proof(&proof_path, &proof)?;
         (proof.outputs, elapsed, size)
     };
-    for (name, v) in &io::dequantized_outputs(&compiled.pk.graph, &outputs) {
+    for (name, v) in &io::dequantized_outputs(&compiled.pk.vk, &outputs)? {
         let logits = v.to_f64_vec();
         let digit = logits
             .iter()

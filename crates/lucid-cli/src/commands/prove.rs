@@ -46,7 +46,7 @@ pub fn read_weights(pk: &ProverKey, artifact: &Path) -> Result<Option<WeightsDat
 /// The input file's values for `pk`'s graph, with the file named in errors.
 fn input_values(pk: &ProverKey, input: &Path) -> Result<Vec<lucid_model::tensor::Value>> {
     let file = io::read_input(input)?;
-    io::input_values(&pk.graph, &file).with_context(|| format!("input file {}", input.display()))
+    io::input_values(&pk.vk, &file).with_context(|| format!("input file {}", input.display()))
 }
 
 /// A steadily ticking spinner with the given template (hidden when `show` is false).
@@ -108,10 +108,12 @@ pub fn prove_zk(
     let result = lucid_proof::zk::prove_with_weights(pk, &values, weights, &mut rand::rng());
     bar.finish_and_clear();
     let (proof, _witness) = result.map_err(|e| match e {
-        ProofError::Unsupported { .. } => anyhow::Error::new(e).context(
-            "cannot prove this model in zero knowledge yet; `--no-zk` proves it without zero \
+        ProofError::Unsupported { .. } | ProofError::TooSmallForZeroKnowledge { .. } => {
+            anyhow::Error::new(e).context(
+                "cannot prove this model in zero knowledge yet; `--no-zk` proves it without zero \
              knowledge (the proof then reveals evaluations of the input and activations)",
-        ),
+            )
+        }
         e => e.into(),
     })?;
     Ok((proof, start.elapsed()))
@@ -155,7 +157,7 @@ pub fn run(
         let size = io::write_proof(out, &proof)?;
         (proof.outputs, elapsed, size)
     };
-    let outputs = io::dequantized_outputs(&pk.graph, &outputs);
+    let outputs = io::dequantized_outputs(&pk.vk, &outputs)?;
     if json {
         let stage_s: serde_json::Map<String, serde_json::Value> = stages
             .iter()

@@ -25,7 +25,7 @@ pub fn check_public_inputs(
         bail!("the key's inputs are private: --input cannot be checked against this proof");
     }
     let file = io::read_input(input)?;
-    let values = io::input_values(&vk.graph, &file)?;
+    let values = io::input_values(vk, &file)?;
     for ((decl, value), got) in vk.graph.inputs.iter().zip(&values).zip(public_inputs) {
         let node = &vk.graph.nodes[decl.node];
         let (lo, hi) = (node.range.lo as i64, node.range.hi as i64);
@@ -68,7 +68,7 @@ pub fn run(vk_path: &Path, proof_path: &Path, input: Option<&Path>, json: bool) 
         match &checked {
             Ok((outputs, zk)) => {
                 report["zero_knowledge"] = (*zk).into();
-                report["outputs"] = io::outputs_json(&io::dequantized_outputs(&vk.graph, outputs));
+                report["outputs"] = io::outputs_json(&io::dequantized_outputs(&vk, outputs)?);
             }
             Err(e) => report["error"] = format!("{e:#}").into(),
         }
@@ -86,7 +86,7 @@ pub fn run(vk_path: &Path, proof_path: &Path, input: Option<&Path>, json: bool) 
     };
     println!("verified{mode} in {:.1} ms", elapsed.as_secs_f64() * 1e3);
     println!("public outputs:");
-    for (name, v) in io::dequantized_outputs(&vk.graph, &outputs) {
+    for (name, v) in io::dequantized_outputs(&vk, &outputs)? {
         println!("  {name}: {}", io::show_value(&v));
     }
     Ok(())

@@ -16,6 +16,7 @@ mod graph;
 mod infer;
 mod op;
 mod prune;
+pub mod replicate;
 mod stats;
 mod unary;
 
@@ -27,6 +28,10 @@ pub use infer::{TensorFact, slice_range, window_out};
 pub use op::{
     BinaryOp, CmpOp, ConvSpec, DeconvSpec, LogicOp, Op, PadMode, PoolSpec, ReduceKind,
     ScatterReduction, TopKOutput,
+};
+pub use replicate::{
+    ReplicateError, block, block_value, blocks_equal, first_block, first_block_value, replicate,
+    stack, tile, tile_tensor, value_blocks_equal,
 };
 pub use stats::{GraphStats, NodeStats};
 pub use unary::UnaryFn;

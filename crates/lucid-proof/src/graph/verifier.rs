@@ -11,14 +11,14 @@ use lucid_model::tensor::Tensor;
 use crate::error::ProofError;
 use crate::graph::clamp;
 use crate::graph::packing::Packing;
-use crate::graph::plan::{Role, Visibility};
+use crate::graph::plan::Role;
 use crate::graph::proof::{Claims, Proof};
 use crate::graph::prover::requant_input_eval;
 use crate::graph::range;
 use crate::graph::statement::{
     Settlement, WitnessLayout, pcs_claim, public_eval, start_transcript,
 };
-use crate::key::VerifyingKey;
+use crate::key::{VerifyingKey, check_public_values};
 use crate::layers;
 use crate::layout::PaddedShape;
 
@@ -33,47 +33,9 @@ fn malformed(what: impl Into<String>) -> ProofError {
     ProofError::Malformed(what.into())
 }
 
-/// Checks the statement's tensors against the key's shapes.
+/// Checks the statement's tensors against the key ([`crate::key::check_public_values`]).
 fn check_statement(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
-    let graph = &vk.graph;
-    let want_inputs = match vk.input_visibility {
-        Visibility::Public => graph.inputs.len(),
-        Visibility::Private => 0,
-    };
-    if proof.public_inputs.len() != want_inputs {
-        return Err(ProofError::Statement(format!(
-            "expected {want_inputs} public inputs, the proof has {}",
-            proof.public_inputs.len()
-        )));
-    }
-    for (input, t) in graph.inputs.iter().zip(&proof.public_inputs) {
-        if t.shape() != graph.nodes[input.node].shape.as_slice() {
-            return Err(ProofError::Statement(format!(
-                "input '{}' has shape {:?}, the key says {:?}",
-                input.name,
-                t.shape(),
-                graph.nodes[input.node].shape
-            )));
-        }
-    }
-    if proof.outputs.len() != graph.outputs.len() {
-        return Err(ProofError::Statement(format!(
-            "expected {} outputs, the proof has {}",
-            graph.outputs.len(),
-            proof.outputs.len()
-        )));
-    }
-    for (o, t) in graph.outputs.iter().zip(&proof.outputs) {
-        if t.shape() != graph.nodes[o.node].shape.as_slice() {
-            return Err(ProofError::Statement(format!(
-                "output '{}' has shape {:?}, the key says {:?}",
-                o.name,
-                t.shape(),
-                graph.nodes[o.node].shape
-            )));
-        }
-    }
-    Ok(())
+    check_public_values(vk, &proof.public_inputs, &proof.outputs)
 }
 
 /// Verifies `proof` against `vk`. On success the proof's outputs (and public inputs) are

@@ -580,14 +580,12 @@ impl ZkPlan {
             let masked = matches!(kinds[id], Kind::Committed)
                 || (matches!(kinds[id], Kind::CommittedMask | Kind::Derived) && reduced[id]);
             if masked && node_vars(graph, id) < MIN_MASKED_VARS {
-                return Err(unsupported(
-                    node,
-                    format!(
-                        "tensor of shape {:?} is too small for zero-knowledge mode (needs at least {} padded entries)",
-                        node.shape,
-                        1 << MIN_MASKED_VARS
-                    ),
-                ));
+                return Err(ProofError::TooSmallForZeroKnowledge {
+                    node: node.name.clone(),
+                    op: node.op.name().to_string(),
+                    shape: node.shape.clone(),
+                    min_entries: 1 << MIN_MASKED_VARS,
+                });
             }
             if reduced[id] {
                 for i in super::maps::claimed_inputs(graph, id) {

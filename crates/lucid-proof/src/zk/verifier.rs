@@ -20,9 +20,9 @@ use super::maps::node_map;
 use super::plan::{Kind, SumcheckKind, ZkPlan, node_vars};
 use super::proof::{ZkLayerProof, ZkProof};
 use crate::error::ProofError;
-use crate::graph::plan::{Role, Visibility};
+use crate::graph::plan::Role;
 use crate::graph::statement::public_eval;
-use crate::key::VerifyingKey;
+use crate::key::{VerifyingKey, check_public_values};
 
 /// Checks the statement's tensors against the key's shapes (and the caller's public inputs).
 fn check_statement(
@@ -30,17 +30,6 @@ fn check_statement(
     proof: &ZkProof,
     public_inputs: Option<&[Tensor<i64>]>,
 ) -> Result<(), ProofError> {
-    let graph = &vk.graph;
-    let want = match vk.input_visibility {
-        Visibility::Public => graph.inputs.len(),
-        Visibility::Private => 0,
-    };
-    if proof.public_inputs.len() != want {
-        return Err(ProofError::Statement(format!(
-            "expected {want} public inputs, the proof has {}",
-            proof.public_inputs.len()
-        )));
-    }
     if let Some(expected) = public_inputs
         && expected != proof.public_inputs.as_slice()
     {
@@ -48,32 +37,7 @@ fn check_statement(
             "the proof's public inputs differ from the expected ones".into(),
         ));
     }
-    for (input, t) in graph.inputs.iter().zip(&proof.public_inputs) {
-        if t.shape() != graph.nodes[input.node].shape.as_slice() {
-            return Err(ProofError::Statement(format!(
-                "input '{}' has shape {:?}",
-                input.name,
-                t.shape()
-            )));
-        }
-    }
-    if proof.outputs.len() != graph.outputs.len() {
-        return Err(ProofError::Statement(format!(
-            "expected {} outputs, the proof has {}",
-            graph.outputs.len(),
-            proof.outputs.len()
-        )));
-    }
-    for (o, t) in graph.outputs.iter().zip(&proof.outputs) {
-        if t.shape() != graph.nodes[o.node].shape.as_slice() {
-            return Err(ProofError::Statement(format!(
-                "output '{}' has shape {:?}",
-                o.name,
-                t.shape()
-            )));
-        }
-    }
-    Ok(())
+    check_public_values(vk, &proof.public_inputs, &proof.outputs)
 }
 
 fn check_lens(what: &str, got: &[u64], expected: &[usize]) -> Result<(), ProofError> {
