@@ -8,6 +8,7 @@
 //! | [`hiding`] | the hiding (zero-knowledge) mode: `commit_hiding`, HVZK-WHIR openings |
 //! | [`proof`] | [`Commitment`], [`EvalClaim`], [`OpeningProof`], [`ProverData`] |
 //! | [`size`] | [`OpeningProof::size_breakdown`]: bytes per WHIR component |
+//! | [`stack`] | one-table stacking of a plain commitment (`commit_stacked`) and its claim batching |
 //! | [`stored`] | prover data kept across processes: `codeword_bytes`, `restore` |
 //! | [`error`] | [`PcsError`] |
 //!
@@ -43,6 +44,7 @@ pub mod params;
 pub mod proof;
 pub mod scheme;
 pub mod size;
+pub mod stack;
 pub mod stored;
 
 pub use error::PcsError;

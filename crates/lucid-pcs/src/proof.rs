@@ -31,6 +31,9 @@ pub struct Commitment {
     pub(crate) table_lens: Vec<u64>,
     /// Whether the commitment was made by `commit_hiding` (HVZK-WHIR) rather than `commit`.
     pub(crate) hiding: bool,
+    /// Whether the commitment was made by `commit_stacked`: the tables in one committed
+    /// polynomial ([`crate::stack`]), claims batched before WHIR.
+    pub(crate) stacked: bool,
 }
 
 impl Commitment {
@@ -43,6 +46,12 @@ impl Commitment {
     /// [`crate::CommitmentScheme::commit_hiding`].
     pub fn is_hiding(&self) -> bool {
         self.hiding
+    }
+
+    /// Whether this commitment holds its tables in one committed polynomial, made by
+    /// [`crate::CommitmentScheme::commit_stacked`].
+    pub fn is_stacked(&self) -> bool {
+        self.stacked
     }
 
     /// Number of committed tables.
@@ -86,12 +95,16 @@ impl Commitment {
     ///
     /// Base slices `lucid-pcs/lens` (two 32-bit limbs per table length), then
     /// `lucid-pcs/root` (the Merkle roots, 4 elements per stack); a hiding commitment then adds
-    /// the base slice `lucid-pcs/hiding` (`[1]`). Both methods absorb the same sequence.
+    /// the base slice `lucid-pcs/hiding` (`[1]`), a stacked one `lucid-pcs/stacked` (`[1]`).
+    /// Both methods absorb the same sequence.
     pub fn observe_statement(&self, transcript: &mut StatementTranscript) {
         transcript.observe_base_slice(b"lucid-pcs/lens", &self.lens_as_field());
         transcript.observe_base_slice(b"lucid-pcs/root", &self.root_elements());
         if self.hiding {
             transcript.observe_base_slice(b"lucid-pcs/hiding", &[F::ONE]);
+        }
+        if self.stacked {
+            transcript.observe_base_slice(b"lucid-pcs/stacked", &[F::ONE]);
         }
     }
 
@@ -102,12 +115,16 @@ impl Commitment {
     ///
     /// Base slices `lucid-pcs/lens` (two 32-bit limbs per table length), then
     /// `lucid-pcs/root` (the Merkle roots, 4 elements per stack); a hiding commitment then adds
-    /// the base slice `lucid-pcs/hiding` (`[1]`). Both methods absorb the same sequence.
+    /// the base slice `lucid-pcs/hiding` (`[1]`), a stacked one `lucid-pcs/stacked` (`[1]`).
+    /// Both methods absorb the same sequence.
     pub fn observe(&self, transcript: &mut Transcript) {
         transcript.observe_base_slice(b"lucid-pcs/lens", &self.lens_as_field());
         transcript.observe_base_slice(b"lucid-pcs/root", &self.root_elements());
         if self.hiding {
             transcript.observe_base_slice(b"lucid-pcs/hiding", &[F::ONE]);
+        }
+        if self.stacked {
+            transcript.observe_base_slice(b"lucid-pcs/stacked", &[F::ONE]);
         }
     }
 }
@@ -139,6 +156,14 @@ pub struct OpeningProof {
 pub(crate) enum ProofBody {
     /// Plain (non-hiding) WHIR over the stacked tables.
     Plain(Box<WhirProof<F, EF, Mmcs>>),
+    /// Plain WHIR over a stacked commitment's one polynomial, after an optional claim batch
+    /// (see [`crate::stack`]).
+    Stacked {
+        /// The claim batch, present exactly when [`crate::stack::batches`] says so.
+        batch: Option<crate::stack::StackBatch>,
+        /// The WHIR proof of the (batched or lifted) claims.
+        whir: Box<WhirProof<F, EF, Mmcs>>,
+    },
     /// Hiding HVZK-WHIR, one proof per stack holding a claimed table, each after an optional
     /// claim batch (see [`crate::hiding`]).
     Hiding(Vec<HidingProof>),
@@ -151,6 +176,11 @@ impl core::fmt::Debug for OpeningProof {
                 .debug_struct("OpeningProof::Plain")
                 .field("rounds", &w.rounds.len())
                 .field("initial_ood_answers", &w.initial_ood_answers.len())
+                .finish_non_exhaustive(),
+            ProofBody::Stacked { batch, whir } => f
+                .debug_struct("OpeningProof::Stacked")
+                .field("batched", &batch.is_some())
+                .field("rounds", &whir.rounds.len())
                 .finish_non_exhaustive(),
             ProofBody::Hiding(z) => f
                 .debug_struct("OpeningProof::Hiding")
@@ -192,6 +222,15 @@ pub(crate) enum ProverMode {
     /// HVZK-WHIR: per stack, the instance (with its prover randomness), the plan, the masked
     /// data, and the committed mask of the claim-batching sumcheck.
     Hiding(Vec<HidingStack>),
+    /// Plain WHIR over one stacked polynomial: the instance, its one-table layout and Merkle
+    /// tree, where each caller table sits, and the stacked values (for claim batching).
+    Stacked {
+        whir: std::sync::Arc<Whir>,
+        layout: Layout,
+        merkle: MerkleData,
+        stack: crate::stack::Stack,
+        values: Vec<F>,
+    },
 }
 
 impl ProverData {
@@ -224,6 +263,12 @@ pub(crate) fn check_commitment(commitment: &Commitment) -> Result<(), PcsError> 
         return Err(PcsError::MalformedCommitment {
             expected: 1,
             got: 1 + commitment.extra_roots.len(),
+        });
+    }
+    if commitment.hiding && commitment.stacked {
+        return Err(PcsError::ModeMismatch {
+            expected: "hiding or stacked",
+            got: "both",
         });
     }
     if commitment.table_lens.is_empty() {

@@ -18,7 +18,7 @@ use p3_matrix::dense::RowMajorMatrix;
 use p3_multilinear_util::point::Point;
 use p3_sumcheck::layout::{Layout as _, Table, Witness};
 use p3_sumcheck::{OpeningBatch, OpeningProtocol, PrescribedPointPcs, TableShape, TableSpec};
-use p3_whir::PcsProof;
+use p3_whir::{PcsProof, WhirProof};
 
 use crate::error::PcsError;
 use crate::params::{
@@ -28,6 +28,7 @@ use crate::proof::{
     Commitment, EvalClaim, MerkleData, OpeningProof, ProofBody, ProverData, ProverMode,
     check_claims, check_commitment,
 };
+use crate::stack::{self, Stack, StackBatch};
 
 /// The commitment scheme: parameters plus the Merkle hasher.
 #[derive(Clone)]
@@ -160,6 +161,7 @@ impl CommitmentScheme {
             extra_roots: Vec::new(),
             table_lens,
             hiding: false,
+            stacked: false,
         };
         Ok((
             commitment.clone(),
@@ -172,6 +174,79 @@ impl CommitmentScheme {
                 commitment,
             },
         ))
+    }
+
+    /// Commits to `tables` (any lengths ≥ 1) placed in one polynomial ([`crate::stack`]):
+    /// the same claims as [`Self::commit`]'s, but an opening of many claims first batches them
+    /// into one (a sumcheck over the stack), so that WHIR pays for one claim instead of each.
+    /// The prover keeps the stacked values (for the batching) until it opens.
+    pub fn commit_stacked(
+        &self,
+        tables: Vec<Vec<F>>,
+    ) -> Result<(Commitment, ProverData), PcsError> {
+        if tables.is_empty() {
+            return Err(PcsError::NoTables);
+        }
+        if let Some(table) = tables.iter().position(Vec::is_empty) {
+            return Err(PcsError::EmptyTable { table });
+        }
+        let table_lens: Vec<u64> = tables.iter().map(|t| t.len() as u64).collect();
+        let stack = Stack::new(&table_lens, self.params.first_folding())?;
+        let values = stack.values(&tables);
+        drop(tables);
+        let (whir, witness) = self.stacked(vec![values.clone()])?;
+        let (root, data) = whir.commit(witness, &mut new_challenger())?;
+        let commitment = Commitment {
+            root,
+            extra_roots: Vec::new(),
+            table_lens,
+            hiding: false,
+            stacked: true,
+        };
+        Ok((
+            commitment.clone(),
+            ProverData {
+                mode: ProverMode::Stacked {
+                    whir: Arc::new(whir),
+                    layout: data.layout,
+                    merkle: data.merkle_data,
+                    stack,
+                    values,
+                },
+                commitment,
+            },
+        ))
+    }
+
+    /// The one-table commitment WHIR sees behind a stacked commitment.
+    fn inner(commitment: &Commitment, stack: &Stack) -> Commitment {
+        Commitment {
+            root: commitment.root.clone(),
+            extra_roots: Vec::new(),
+            table_lens: vec![1u64 << stack.num_variables],
+            hiding: false,
+            stacked: false,
+        }
+    }
+
+    /// A stacked commitment's claims as the claims WHIR proves on its one table: the batched
+    /// claim (prover side: with the batch proof), or each claim at its lifted point.
+    fn inner_claims_prove(
+        stack: &Stack,
+        values: &[F],
+        claims: &[EvalClaim],
+        transcript: &mut Transcript,
+    ) -> (Option<StackBatch>, Vec<EvalClaim>) {
+        if stack::batches(claims.len()) {
+            let (batch, point, value) = stack::prove_batch(stack, values, claims, transcript);
+            let claim = EvalClaim {
+                table: 0,
+                point,
+                value,
+            };
+            return (Some(batch), vec![claim]);
+        }
+        (None, lifted_claims(stack, claims))
     }
 
     /// Checks the claims against the commitment's shapes and orders them by table.
@@ -260,6 +335,33 @@ impl CommitmentScheme {
             ProverMode::Hiding(stacks) => {
                 return crate::hiding::open(self, stacks, &commitment, claims, transcript);
             }
+            ProverMode::Stacked {
+                whir,
+                layout,
+                merkle,
+                stack,
+                values,
+            } => {
+                check_claims(&commitment, claims)?;
+                bind_claims(claims, transcript);
+                let (batch, inner_claims) =
+                    Self::inner_claims_prove(&stack, &values, claims, transcript);
+                drop(values);
+                let inner = Self::inner(&commitment, &stack);
+                let run =
+                    || self.open_plain(whir, layout, merkle, &inner, &inner_claims, transcript);
+                let proof = if stack.num_variables <= SEQUENTIAL_MAX_VARIABLES {
+                    on_one_thread(run)?
+                } else {
+                    run()?
+                };
+                let ProofBody::Plain(whir) = proof.body else {
+                    return Err(PcsError::ParameterMismatch);
+                };
+                return Ok(OpeningProof {
+                    body: ProofBody::Stacked { batch, whir },
+                });
+            }
         };
         if whir.num_variables() <= SEQUENTIAL_MAX_VARIABLES {
             return on_one_thread(|| {
@@ -345,6 +447,57 @@ impl CommitmentScheme {
         if commitment.hiding {
             return crate::hiding::verify(self, commitment, claims, proof, transcript);
         }
+        if commitment.stacked {
+            let ProofBody::Stacked { batch, whir } = &proof.body else {
+                return Err(PcsError::ModeMismatch {
+                    expected: "stacked",
+                    got: "plain or hiding",
+                });
+            };
+            check_claims(commitment, claims)?;
+            let stack = Stack::new(&commitment.table_lens, self.params.first_folding())?;
+            bind_claims(claims, transcript);
+            let inner_claims = match (batch, stack::batches(claims.len())) {
+                (Some(b), true) => {
+                    let (point, value) = stack::verify_batch(&stack, claims, b, transcript)?;
+                    vec![EvalClaim {
+                        table: 0,
+                        point,
+                        value,
+                    }]
+                }
+                (None, false) => lifted_claims(&stack, claims),
+                (Some(_), false) => {
+                    return Err(PcsError::BatchRejected("a batch that is not due".into()));
+                }
+                (None, true) => {
+                    return Err(PcsError::BatchRejected("the claim batch is missing".into()));
+                }
+            };
+            return self.verify_plain(
+                &Self::inner(commitment, &stack),
+                &inner_claims,
+                whir,
+                transcript,
+            );
+        }
+        let ProofBody::Plain(whir_proof) = &proof.body else {
+            return Err(PcsError::ModeMismatch {
+                expected: "plain",
+                got: "hiding or stacked",
+            });
+        };
+        self.verify_plain(commitment, claims, whir_proof, transcript)
+    }
+
+    /// Verifies a plain WHIR proof of `claims` on the tables behind `commitment`.
+    fn verify_plain(
+        &self,
+        commitment: &Commitment,
+        claims: &[EvalClaim],
+        whir_proof: &WhirProof<F, EF, Mmcs>,
+        transcript: &mut Transcript,
+    ) -> Result<(), PcsError> {
         let table_vars: Vec<usize> = (0..commitment.num_tables())
             .map(|t| commitment.table_variables(t).unwrap_or(0))
             .collect();
@@ -356,14 +509,8 @@ impl CommitmentScheme {
         let schedule = self.schedule(commitment, claims)?;
         self.check_security(&whir, &schedule.protocol)?;
         bind_claims(claims, transcript);
-        let ProofBody::Plain(whir_proof) = &proof.body else {
-            return Err(PcsError::ModeMismatch {
-                expected: "plain",
-                got: "hiding",
-            });
-        };
         let pcs_proof = PcsProof {
-            whir: (**whir_proof).clone(),
+            whir: whir_proof.clone(),
             evals: schedule
                 .order
                 .iter()
@@ -379,6 +526,18 @@ impl CommitmentScheme {
         )?;
         Ok(())
     }
+}
+
+/// Each claim of a stacked commitment at its lifted point on the one table.
+fn lifted_claims(stack: &Stack, claims: &[EvalClaim]) -> Vec<EvalClaim> {
+    claims
+        .iter()
+        .map(|c| EvalClaim {
+            table: 0,
+            point: stack.lift(c),
+            value: c.value,
+        })
+        .collect()
 }
 
 /// Binds the claims (tables, points, values) before WHIR starts.

@@ -16,14 +16,19 @@ impl OpeningProof {
     /// rows, Merkle multiproof and sumcheck, then the final polynomial, final openings and final
     /// sumcheck. A hiding proof is reported as one part.
     pub fn size_breakdown(&self) -> Vec<(String, usize)> {
+        let mut out = Vec::new();
         let w = match &self.body {
             ProofBody::Plain(w) => w,
+            ProofBody::Stacked { batch, whir } => {
+                out.push(("claim batch".to_string(), bytes(batch)));
+                whir
+            }
             ProofBody::Hiding(z) => return vec![("hiding proof".into(), bytes(z))],
         };
-        let mut out = vec![
+        out.extend([
             ("initial ood".to_string(), bytes(&w.initial_ood_answers)),
             ("initial sumcheck".to_string(), bytes(&w.initial_sumcheck)),
-        ];
+        ]);
         let openings = |o: &QueryOpenings<_, _, _>| match o {
             QueryOpenings::Base(s) => (s.rows.len(), bytes(&s.rows), bytes(&s.proof)),
             QueryOpenings::Extension(s) => (s.rows.len(), bytes(&s.rows), bytes(&s.proof)),

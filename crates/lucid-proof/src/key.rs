@@ -51,7 +51,10 @@ use crate::graph::plan::{Plan, Role, Visibility};
 /// table instead of four.
 ///
 /// 7: the verifying key gains [`VerifyingKey::replicas`] (a model too small for
-/// zero-knowledge masks is proved as stacked copies of itself).
+/// zero-knowledge masks is proved as stacked copies of itself); the plain proof's witness is a
+/// stacked commitment (`lucid_pcs::stack`: its tables in one committed polynomial, the
+/// opening's claims batched by a sumcheck before WHIR), so commitments carry a `stacked` flag
+/// and openings a `Stacked` body.
 pub const FORMAT_VERSION: u16 = 7;
 
 /// How much the plain witness commitment raises `log2(1/rate)` over

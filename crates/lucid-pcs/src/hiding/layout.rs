@@ -13,7 +13,6 @@
 
 use lucid_core::field::EF;
 use lucid_core::sumcheck::zk_pack::packed_len;
-use p3_field::PrimeCharacteristicRing;
 use p3_multilinear_util::point::Point;
 use p3_whir::ZkConfigError;
 
@@ -69,14 +68,12 @@ impl HidingLayout {
 
     /// The claim's point in the stacked frame: the slot's selector bits, then the point.
     pub(crate) fn lift(&self, table: usize, point: &[EF]) -> Point<EF> {
-        let vars = self.table_vars[table];
-        let slot = self.offsets[table] >> vars;
-        let selector_len = self.num_variables - vars;
-        let mut coords: Vec<EF> = (0..selector_len)
-            .map(|i| EF::from_bool((slot >> (selector_len - 1 - i)) & 1 == 1))
-            .collect();
-        coords.extend_from_slice(point);
-        Point::new(coords)
+        Point::new(crate::stack::lift(
+            self.num_variables,
+            self.table_vars[table],
+            self.offsets[table],
+            point,
+        ))
     }
 }
 
@@ -91,28 +88,7 @@ pub(crate) fn plan(
     let mut table_vars = user_table_vars.to_vec();
     table_vars.extend(internal_table_vars());
     let table_vars = table_vars.as_slice();
-    let mut order: Vec<usize> = (0..table_vars.len()).collect();
-    order.sort_by_key(|&t| std::cmp::Reverse(table_vars[t]));
-    let mut offsets = vec![0usize; table_vars.len()];
-    let mut next: u64 = 0;
-    for &t in &order {
-        let vars = table_vars[t];
-        if vars > MAX_VARIABLES {
-            return Err(PcsError::TooLarge {
-                num_variables: vars,
-                max: MAX_VARIABLES,
-            });
-        }
-        // Sizes are non-increasing, so `next` is always a multiple of this table's size.
-        offsets[t] = next as usize;
-        next = next.saturating_add(1u64 << vars);
-        if next > 1u64 << MAX_VARIABLES {
-            return Err(PcsError::TooLarge {
-                num_variables: MAX_VARIABLES + 1,
-                max: MAX_VARIABLES,
-            });
-        }
-    }
+    let (offsets, next) = crate::stack::place(table_vars)?;
     let min_vars = (64 - (next.max(2) - 1).leading_zeros() as usize).max(params.folding_factor);
     let mut last_error = None;
     // The hiding mode keeps WHIR's default round rates.

@@ -218,6 +218,7 @@ impl CommitmentScheme {
             extra_roots: roots,
             table_lens,
             hiding: true,
+            stacked: false,
         };
         Ok((
             commitment.clone(),

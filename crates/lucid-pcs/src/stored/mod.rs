@@ -94,7 +94,11 @@ impl ProverData {
         let ProverMode::Plain { merkle, .. } = &self.mode else {
             return Err(PcsError::ModeMismatch {
                 expected: "plain",
-                got: "hiding",
+                got: if self.commitment.hiding {
+                    "hiding"
+                } else {
+                    "stacked"
+                },
             });
         };
         // The tree's fields are private to `p3-merkle-tree`; its `postcard` encoding (field
@@ -157,10 +161,14 @@ impl CommitmentScheme {
         R: Read + Send,
     {
         check_commitment(commitment)?;
-        if commitment.hiding {
+        if commitment.hiding || commitment.stacked {
             return Err(PcsError::ModeMismatch {
                 expected: "plain",
-                got: "hiding",
+                got: if commitment.hiding {
+                    "hiding"
+                } else {
+                    "stacked"
+                },
             });
         }
         let table_vars: Vec<usize> = (0..commitment.num_tables())

@@ -1,6 +1,7 @@
 //! Completeness and soundness tests of the commitment scheme.
 
 mod hiding;
+mod stacked;
 mod stored;
 mod tamper;
 

@@ -214,10 +214,12 @@ fn prove_planned(
         None
     } else {
         let _s = info_span!("commit witness", tables = tables.len()).entered();
-        let (c, data) = scheme.commit(tables).map_err(|source| ProofError::Pcs {
-            what: "witness",
-            source,
-        })?;
+        let (c, data) = scheme
+            .commit_stacked(tables)
+            .map_err(|source| ProofError::Pcs {
+                what: "witness",
+                source,
+            })?;
         c.observe(&mut t);
         Some((c, data))
     };

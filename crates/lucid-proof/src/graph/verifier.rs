@@ -78,6 +78,9 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
         .collect();
     match (&proof.witness, expected_lens.is_empty()) {
         (Some(c), false) => {
+            if !c.is_stacked() {
+                return Err(malformed("the witness commitment is not stacked"));
+            }
             if c.table_lens() != expected_lens.as_slice() {
                 return Err(malformed(format!(
                     "the witness commitment has tables of lengths {:?}, the key requires {:?}",
