@@ -222,14 +222,14 @@ pub(crate) enum ProverMode {
     /// HVZK-WHIR: per stack, the instance (with its prover randomness), the plan, the masked
     /// data, and the committed mask of the claim-batching sumcheck.
     Hiding(Vec<HidingStack>),
-    /// Plain WHIR over one stacked polynomial: the instance, its one-table layout and Merkle
-    /// tree, where each caller table sits, and the stacked values (for claim batching).
+    /// Plain WHIR over one stacked polynomial: the instance, its one-table layout (which holds
+    /// the stacked values the claim batching reads) and Merkle tree, and where each caller
+    /// table sits.
     Stacked {
         whir: std::sync::Arc<Whir>,
         layout: Layout,
         merkle: MerkleData,
         stack: crate::stack::Stack,
-        values: Vec<F>,
     },
 }
 

@@ -179,7 +179,6 @@ impl CommitmentScheme {
     /// Commits to `tables` (any lengths ≥ 1) placed in one polynomial ([`crate::stack`]):
     /// the same claims as [`Self::commit`]'s, but an opening of many claims first batches them
     /// into one (a sumcheck over the stack), so that WHIR pays for one claim instead of each.
-    /// The prover keeps the stacked values (for the batching) until it opens.
     pub fn commit_stacked(
         &self,
         tables: Vec<Vec<F>>,
@@ -194,7 +193,7 @@ impl CommitmentScheme {
         let stack = Stack::new(&table_lens, self.params.first_folding())?;
         let values = stack.values(&tables);
         drop(tables);
-        let (whir, witness) = self.stacked(vec![values.clone()])?;
+        let (whir, witness) = self.stacked(vec![values])?;
         let (root, data) = whir.commit(witness, &mut new_challenger())?;
         let commitment = Commitment {
             root,
@@ -211,7 +210,6 @@ impl CommitmentScheme {
                     layout: data.layout,
                     merkle: data.merkle_data,
                     stack,
-                    values,
                 },
                 commitment,
             },
@@ -340,13 +338,17 @@ impl CommitmentScheme {
                 layout,
                 merkle,
                 stack,
-                values,
             } => {
                 check_claims(&commitment, claims)?;
                 bind_claims(claims, transcript);
+                // The layout's one table is the stacked polynomial.
+                let values = layout
+                    .table(0)
+                    .iter_polys()
+                    .next()
+                    .ok_or(PcsError::ParameterMismatch)?;
                 let (batch, inner_claims) =
-                    Self::inner_claims_prove(&stack, &values, claims, transcript);
-                drop(values);
+                    Self::inner_claims_prove(&stack, values, claims, transcript);
                 let inner = Self::inner(&commitment, &stack);
                 let run =
                     || self.open_plain(whir, layout, merkle, &inner, &inner_claims, transcript);

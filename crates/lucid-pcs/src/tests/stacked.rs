@@ -3,8 +3,8 @@
 //! bound (a stacked proof against a plain commitment of the same tables, a flipped mode flag,
 //! a missing or surplus batch, stored data of a stacked commitment).
 
-use rand::rngs::SmallRng;
 use rand::SeedableRng;
+use rand::rngs::SmallRng;
 use serde_json::Value;
 
 use super::tamper::{at, check_rejected, representatives, walk};
