@@ -145,13 +145,7 @@ impl CommitmentScheme {
     /// [`Commitment::observe`] or [`Commitment::observe_statement`] before drawing any
     /// challenge that a later claim on it depends on.
     pub fn commit(&self, tables: Vec<Vec<F>>) -> Result<(Commitment, ProverData), PcsError> {
-        if tables.is_empty() {
-            return Err(PcsError::NoTables);
-        }
-        if let Some(table) = tables.iter().position(Vec::is_empty) {
-            return Err(PcsError::EmptyTable { table });
-        }
-        let table_lens: Vec<u64> = tables.iter().map(|t| t.len() as u64).collect();
+        let table_lens = checked_lens(&tables)?;
         let (whir, witness) = self.stacked(tables)?;
         // WHIR's commit binds the root into the challenger it is given; ours binds it through
         // `Commitment::observe`, so a scratch challenger receives WHIR's binding.
@@ -183,13 +177,7 @@ impl CommitmentScheme {
         &self,
         tables: Vec<Vec<F>>,
     ) -> Result<(Commitment, ProverData), PcsError> {
-        if tables.is_empty() {
-            return Err(PcsError::NoTables);
-        }
-        if let Some(table) = tables.iter().position(Vec::is_empty) {
-            return Err(PcsError::EmptyTable { table });
-        }
-        let table_lens: Vec<u64> = tables.iter().map(|t| t.len() as u64).collect();
+        let table_lens = checked_lens(&tables)?;
         let stack = Stack::new(&table_lens, self.params.first_folding())?;
         let values = stack.values(&tables);
         drop(tables);
@@ -528,6 +516,17 @@ impl CommitmentScheme {
         )?;
         Ok(())
     }
+}
+
+/// The lengths of tables to commit: at least one table, none empty.
+pub(crate) fn checked_lens(tables: &[Vec<F>]) -> Result<Vec<u64>, PcsError> {
+    if tables.is_empty() {
+        return Err(PcsError::NoTables);
+    }
+    if let Some(table) = tables.iter().position(Vec::is_empty) {
+        return Err(PcsError::EmptyTable { table });
+    }
+    Ok(tables.iter().map(|t| t.len() as u64).collect())
 }
 
 /// Each claim of a stacked commitment at its lifted point on the one table.

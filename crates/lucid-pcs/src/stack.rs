@@ -153,8 +153,38 @@ pub(crate) fn batches(num_claims: usize) -> bool {
     num_claims >= BATCH_MIN_CLAIMS
 }
 
+/// `E = Σ_i α^i·eq(Z_i, ·)` over a stack of `n` variables whose tables have the given
+/// variables and offsets, built slot by slot: the claims of one table in one pass over that
+/// table's slot, so each claim costs its own table's size.
+pub(crate) fn claim_weights(
+    n: usize,
+    table_vars: &[usize],
+    offsets: &[usize],
+    claims: &[EvalClaim],
+    powers: &[EF],
+) -> Vec<EF> {
+    let mut weights = vec![EF::ZERO; 1 << n];
+    let mut tables: Vec<usize> = claims.iter().map(|c| c.table).collect();
+    tables.sort_unstable();
+    tables.dedup();
+    for table in tables {
+        let (points, scalars): (Vec<&[EF]>, Vec<EF>) = claims
+            .iter()
+            .zip(powers)
+            .filter(|(c, _)| c.table == table)
+            .map(|(c, &a)| (c.point.as_slice(), a))
+            .unzip();
+        let slot = eq_table_combination(&points, &scalars, table_vars[table]);
+        let start = offsets[table];
+        for (w, s) in weights[start..start + slot.len()].iter_mut().zip(slot) {
+            *w += s;
+        }
+    }
+    weights
+}
+
 /// `Σ_i α^i·v_i` and the powers `α^i`.
-fn combine(claims: &[EvalClaim], alpha: EF) -> (EF, Vec<EF>) {
+pub(crate) fn combine(claims: &[EvalClaim], alpha: EF) -> (EF, Vec<EF>) {
     let powers: Vec<EF> = alpha.powers().take(claims.len()).collect();
     let sum = claims.iter().zip(&powers).map(|(c, &a)| a * c.value).sum();
     (sum, powers)
@@ -182,24 +212,7 @@ pub(crate) fn prove_batch(
     let alpha = sample_alpha(transcript);
     let (claimed_sum, powers) = combine(claims, alpha);
     // E = Σ_i α^i eq(Z_i, ·), built slot by slot: the claims of one table in one pass.
-    let mut weights = vec![EF::ZERO; 1 << n];
-    let mut tables: Vec<usize> = claims.iter().map(|c| c.table).collect();
-    tables.sort_unstable();
-    tables.dedup();
-    for table in tables {
-        let vars = stack.table_vars[table];
-        let (points, scalars): (Vec<&[EF]>, Vec<EF>) = claims
-            .iter()
-            .zip(&powers)
-            .filter(|(c, _)| c.table == table)
-            .map(|(c, &a)| (c.point.as_slice(), a))
-            .unzip();
-        let slot = eq_table_combination(&points, &scalars, vars);
-        let start = stack.offsets[table];
-        for (w, s) in weights[start..start + slot.len()].iter_mut().zip(slot) {
-            *w += s;
-        }
-    }
+    let weights = claim_weights(n, &stack.table_vars, &stack.offsets, claims, &powers);
     let mut poly = SumOfProducts::new(n);
     let p = poly.add_table(lift_table(values));
     let e = poly.add_table(weights);

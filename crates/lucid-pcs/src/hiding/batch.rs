@@ -39,7 +39,7 @@
 //! reveals only the claimed values `p` and `λ·g_j(r_j)`.
 
 use lucid_core::field::{EF, F};
-use lucid_core::mle::{eq_eval, eq_table_combination, lift};
+use lucid_core::mle::{eq_eval, lift};
 use lucid_core::sumcheck::zk::{ZkMask, ZkSumcheckProof, prove_zk, verify_zk};
 use lucid_core::sumcheck::zk_pack::{row_claims_sized, row_values};
 use lucid_core::sumcheck::{ProductTerm, SumOfProducts};
@@ -51,6 +51,7 @@ use serde::{Deserialize, Serialize};
 use super::HidingLayout;
 use crate::error::PcsError;
 use crate::proof::EvalClaim;
+use crate::stack::{claim_weights, combine};
 
 /// Degree of the batching sumcheck (`P·E`).
 pub(crate) const DEGREE: usize = 2;
@@ -87,13 +88,6 @@ pub(crate) struct ClaimBatch {
 
 /// The reduced claims WHIR opens: stacked points and their values.
 pub(crate) type StackedClaims = (Vec<Point<EF>>, Vec<EF>);
-
-/// `Σ_i α^i·v_i` and the powers `α^i`.
-fn combine(claims: &[EvalClaim], alpha: EF) -> (EF, Vec<EF>) {
-    let powers: Vec<EF> = alpha.powers().take(claims.len()).collect();
-    let sum = claims.iter().zip(&powers).map(|(c, &a)| a * c.value).sum();
-    (sum, powers)
-}
 
 /// The claims WHIR opens after the sumcheck ended at `point`: `P(point) = stacked_eval`, and
 /// each mask row on the `MASK` table's slot.
@@ -144,26 +138,7 @@ pub(crate) fn prove(
     let alpha = sample_alpha(transcript);
     let (claimed_sum, powers) = combine(claims, alpha);
 
-    // E = Σ_i α^i eq(Z_i, ·), built slot by slot: the claims of one table in one batched pass.
-    let mut weights = vec![EF::ZERO; 1 << n];
-    let mut tables: Vec<usize> = claims.iter().map(|c| c.table).collect();
-    tables.sort_unstable();
-    tables.dedup();
-    for table in tables {
-        let vars = layout.table_vars[table];
-        let (points, scalars): (Vec<&[EF]>, Vec<EF>) = claims
-            .iter()
-            .zip(&powers)
-            .filter(|(c, _)| c.table == table)
-            .map(|(c, &a)| (c.point.as_slice(), a))
-            .unzip();
-        let slot = eq_table_combination(&points, &scalars, vars);
-        let start = layout.offsets[table];
-        for (w, s) in weights[start..start + slot.len()].iter_mut().zip(slot) {
-            *w += s;
-        }
-    }
-
+    let weights = claim_weights(n, &layout.table_vars, &layout.offsets, claims, &powers);
     let mut poly = SumOfProducts::new(n);
     let p = poly.add_table(lift(stacked));
     let e = poly.add_table(weights);

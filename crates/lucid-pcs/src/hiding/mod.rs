@@ -163,13 +163,7 @@ impl CommitmentScheme {
         tables: Vec<Vec<F>>,
         rng: &mut R,
     ) -> Result<(Commitment, ProverData), PcsError> {
-        if tables.is_empty() {
-            return Err(PcsError::NoTables);
-        }
-        if let Some(table) = tables.iter().position(Vec::is_empty) {
-            return Err(PcsError::EmptyTable { table });
-        }
-        let table_lens: Vec<u64> = tables.iter().map(|t| t.len() as u64).collect();
+        let table_lens = crate::scheme::checked_lens(&tables)?;
         let table_vars: Vec<usize> = tables.iter().map(|t| table_variables(t.len())).collect();
         let plans = plan_stacks(&table_vars, self.params())?;
 

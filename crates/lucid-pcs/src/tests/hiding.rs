@@ -12,26 +12,15 @@ use rand::{RngExt, SeedableRng};
 use serde_json::Value;
 
 use super::tamper::{at, check_rejected, representatives, walk};
-use super::{Fixture, mle, random_claims, random_tables, test_params, transcript};
+use super::{Fixture, mle, prove_with, random_claims, random_tables, test_params, transcript};
 use crate::{CommitmentScheme, EvalClaim, OpeningProof, PcsError};
 
 /// Commits in hiding mode, binds the commitment, then opens.
 fn prove_tables(tables: Vec<Vec<F>>, claims: Vec<EvalClaim>, seed: u64) -> Fixture {
-    let scheme = CommitmentScheme::new(test_params());
     let mut rng = StdRng::seed_from_u64(seed);
-    let (commitment, data) = scheme
-        .commit_hiding(tables, &mut rng)
-        .expect("commit_hiding");
-    assert!(commitment.is_hiding());
-    let mut t = transcript();
-    commitment.observe(&mut t);
-    let proof = scheme.open(data, &claims, &mut t).expect("open");
-    Fixture {
-        scheme,
-        commitment,
-        claims,
-        proof,
-    }
+    let f = prove_with(tables, claims, |s, t| s.commit_hiding(t, &mut rng));
+    assert!(f.commitment.is_hiding());
+    f
 }
 
 fn prove_hiding(lens: &[usize], per_table: usize, seed: u64) -> Fixture {

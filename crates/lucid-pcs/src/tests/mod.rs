@@ -11,7 +11,9 @@ use p3_field::PrimeCharacteristicRing;
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::{Commitment, CommitmentScheme, EvalClaim, OpeningProof, PcsError, PcsParams};
+use crate::{
+    Commitment, CommitmentScheme, EvalClaim, OpeningProof, PcsError, PcsParams, ProverData,
+};
 
 /// Test parameters: the 100-bit target, with little grinding so that tests stay fast.
 pub(crate) fn test_params() -> PcsParams {
@@ -79,8 +81,17 @@ pub(crate) fn prove(lens: &[usize], per_table: usize, seed: u64) -> Fixture {
     let mut rng = SmallRng::seed_from_u64(seed);
     let tables = random_tables(&mut rng, lens);
     let claims = random_claims(&mut rng, &tables, per_table);
+    prove_with(tables, claims, |s, t| s.commit(t))
+}
+
+/// Commits `tables` with `commit`, binds the commitment, then opens `claims`.
+pub(crate) fn prove_with(
+    tables: Vec<Vec<F>>,
+    claims: Vec<EvalClaim>,
+    commit: impl FnOnce(&CommitmentScheme, Vec<Vec<F>>) -> Result<(Commitment, ProverData), PcsError>,
+) -> Fixture {
     let scheme = CommitmentScheme::new(test_params());
-    let (commitment, data) = scheme.commit(tables).expect("commit");
+    let (commitment, data) = commit(&scheme, tables).expect("commit");
     let mut t = transcript();
     commitment.observe(&mut t);
     let proof = scheme.open(data, &claims, &mut t).expect("open");

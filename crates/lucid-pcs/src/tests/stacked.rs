@@ -8,10 +8,10 @@ use rand::rngs::SmallRng;
 use serde_json::Value;
 
 use super::tamper::{at, check_rejected, representatives, walk};
-use super::{Fixture, random_claims, random_tables, test_params, transcript};
+use super::{Fixture, prove_with, random_claims, random_tables, transcript};
 use crate::proof::ProofBody;
 use crate::stack::{BATCH_MIN_CLAIMS, batches};
-use crate::{CommitmentScheme, EvalClaim, PcsError};
+use crate::{EvalClaim, PcsError};
 use lucid_core::field::EF;
 use p3_field::PrimeCharacteristicRing;
 
@@ -20,18 +20,9 @@ fn prove_stacked(lens: &[usize], per_table: usize, seed: u64) -> Fixture {
     let mut rng = SmallRng::seed_from_u64(seed);
     let tables = random_tables(&mut rng, lens);
     let claims = random_claims(&mut rng, &tables, per_table);
-    let scheme = CommitmentScheme::new(test_params());
-    let (commitment, data) = scheme.commit_stacked(tables).expect("commit");
-    assert!(commitment.is_stacked() && !commitment.is_hiding());
-    let mut t = transcript();
-    commitment.observe(&mut t);
-    let proof = scheme.open(data, &claims, &mut t).expect("open");
-    Fixture {
-        scheme,
-        commitment,
-        claims,
-        proof,
-    }
+    let f = prove_with(tables, claims, |s, t| s.commit_stacked(t));
+    assert!(f.commitment.is_stacked() && !f.commitment.is_hiding());
+    f
 }
 
 fn batched(f: &Fixture) -> bool {
