@@ -85,6 +85,13 @@ pub fn run(vk_path: &Path, proof_path: &Path, input: Option<&Path>, json: bool) 
         " (plain proof, not zero-knowledge)"
     };
     println!("verified{mode} in {:.1} ms", elapsed.as_secs_f64() * 1e3);
+    if vk.replicas > 1 {
+        println!(
+            "the key proves the model as {} stacked copies of its input (too small for \
+             zero-knowledge masks otherwise); the copies' outputs are equal, one is shown",
+            vk.replicas
+        );
+    }
     println!("public outputs:");
     for (name, v) in io::dequantized_outputs(&vk, &outputs)? {
         println!("  {name}: {}", io::show_value(&v));
