@@ -562,7 +562,7 @@ pub const SEQUENTIAL_MAX_VARIABLES: usize = 14;
 
 /// Runs `f` on a one-thread pool (kept for the process), so that the parallel loops inside run
 /// sequentially; runs it directly without the `parallel` feature or when no pool can be made.
-fn on_one_thread<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+pub(crate) fn on_one_thread<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     #[cfg(feature = "parallel")]
     {
         static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();

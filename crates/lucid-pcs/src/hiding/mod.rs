@@ -90,6 +90,7 @@ use crate::proof::{
     check_commitment,
 };
 use crate::scheme::{CommitmentScheme, bind_claims};
+use crate::scheme::{SEQUENTIAL_MAX_VARIABLES, on_one_thread};
 
 pub(crate) use batch::ClaimBatch;
 pub(crate) use layout::HidingLayout;
@@ -347,19 +348,27 @@ pub(crate) fn open(
         let config = &stack.pcs.config;
         config.validate_initial_claims(batch::whir_claims(local.len(), layout.num_variables))?;
         observe_stack(index, transcript);
-        let (batch, points) = if batched {
-            let _span = tracing::info_span!("hiding batch").entered();
-            let stacked = data.message.as_slice();
-            let (batch, (points, _)) =
-                batch::prove(layout, stacked, &stack.mask, &local, transcript);
-            (Some(Box::new(batch)), points)
-        } else {
-            (None, lift_claims(layout, &local))
+        let run = || -> Result<HidingProof, PcsError> {
+            let (batch, points) = if batched {
+                let _span = tracing::info_span!("hiding batch").entered();
+                let stacked = data.message.as_slice();
+                let (batch, (points, _)) =
+                    batch::prove(layout, stacked, &stack.mask, &local, transcript);
+                (Some(Box::new(batch)), points)
+            } else {
+                (None, lift_claims(layout, &local))
+            };
+            let challenger = transcript.challenger_mut();
+            stack.pcs.observe_commitment(root, challenger);
+            let whir = stack.pcs.open(data, points, challenger)?;
+            Ok(HidingProof { batch, whir })
         };
-        let challenger = transcript.challenger_mut();
-        stack.pcs.observe_commitment(root, challenger);
-        let whir = stack.pcs.open(data, points, challenger)?;
-        proofs.push(HidingProof { batch, whir });
+        // Small stacks on one thread, as plain openings (`SEQUENTIAL_MAX_VARIABLES`).
+        proofs.push(if layout.num_variables <= SEQUENTIAL_MAX_VARIABLES {
+            on_one_thread(run)?
+        } else {
+            run()?
+        });
     }
     Ok(OpeningProof {
         body: ProofBody::Hiding(proofs),
