@@ -261,6 +261,7 @@ fn prove_core<R: CryptoRng + ?Sized>(
     // Lookups: phase 2 (helper commitment) and the group sumchecks.
     let mut relu_diffs = Vec::new();
     let mut low_bytes = Vec::new();
+    let lookups_span = tracing::info_span!("zk lookups").entered();
     let (helper_commitment, data2, lookup_proof, lookup_mask_rows) =
         match (&zk_witness, &zp.lookup_layout) {
             (Some(zw), Some(layout)) => {
@@ -314,6 +315,7 @@ fn prove_core<R: CryptoRng + ?Sized>(
             }
             _ => (None, None, None, Vec::new()),
         };
+    drop(lookups_span);
 
     // ReLU zero-checks.
     let mut slot = 0usize;
@@ -398,6 +400,8 @@ fn prove_core<R: CryptoRng + ?Sized>(
             continue;
         }
         let node = &graph.nodes[id];
+        let _layer_span =
+            tracing::debug_span!("zk layer", node = %node.name, op = node.op.name()).entered();
         let blinded_table = || -> Result<Vec<EF>, ProofError> {
             Ok([lift(&padded[id].evals), lift(mask(id)?)].concat())
         };
