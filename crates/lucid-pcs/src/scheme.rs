@@ -222,17 +222,17 @@ impl CommitmentScheme {
         values: &[F],
         claims: &[EvalClaim],
         transcript: &mut Transcript,
-    ) -> (Option<StackBatch>, Vec<EvalClaim>) {
+    ) -> Result<(Option<StackBatch>, Vec<EvalClaim>), PcsError> {
         if stack::batches(claims.len()) {
-            let (batch, point, value) = stack::prove_batch(stack, values, claims, transcript);
+            let (batch, point, value) = stack::prove_batch(stack, values, claims, transcript)?;
             let claim = EvalClaim {
                 table: 0,
                 point,
                 value,
             };
-            return (Some(batch), vec![claim]);
+            return Ok((Some(batch), vec![claim]));
         }
-        (None, lifted_claims(stack, claims))
+        Ok((None, lifted_claims(stack, claims)))
     }
 
     /// Checks the claims against the commitment's shapes and orders them by table.
@@ -336,7 +336,7 @@ impl CommitmentScheme {
                     .next()
                     .ok_or(PcsError::ParameterMismatch)?;
                 let (batch, inner_claims) =
-                    Self::inner_claims_prove(&stack, values, claims, transcript);
+                    Self::inner_claims_prove(&stack, values, claims, transcript)?;
                 let inner = Self::inner(&commitment, &stack);
                 let run =
                     || self.open_plain(whir, layout, merkle, &inner, &inner_claims, transcript);

@@ -196,7 +196,8 @@ fn sample_alpha(transcript: &mut Transcript) -> EF {
 }
 
 /// Proves the batch (after the caller bound the claims) and returns it with the one claim WHIR
-/// must open: the stacked point and value.
+/// must open: the stacked point and value. Refuses claims whose values do not match the
+/// tables.
 ///
 /// # Transcript
 ///
@@ -207,27 +208,37 @@ pub(crate) fn prove_batch(
     values: &[F],
     claims: &[EvalClaim],
     transcript: &mut Transcript,
-) -> (StackBatch, Vec<EF>, EF) {
+) -> Result<(StackBatch, Vec<EF>, EF), PcsError> {
     let n = stack.num_variables;
     let alpha = sample_alpha(transcript);
     let (claimed_sum, powers) = combine(claims, alpha);
     // E = Σ_i α^i eq(Z_i, ·), built slot by slot: the claims of one table in one pass.
     let weights = claim_weights(n, &stack.table_vars, &stack.offsets, claims, &powers);
+    let stacked = lift_table(values);
+    // Wrong claimed values would only show at verification: refuse them here (one inner
+    // product instead of an evaluation per claim; a wrong value escapes with probability at
+    // most `(m − 1)/|EF|` over `α`).
+    let actual: EF = stacked.iter().zip(&weights).map(|(&p, &w)| p * w).sum();
+    if actual != claimed_sum {
+        return Err(PcsError::BatchRejected(
+            "the claimed values do not match the committed tables".into(),
+        ));
+    }
     let mut poly = SumOfProducts::new(n);
-    let p = poly.add_table(lift_table(values));
+    let p = poly.add_table(stacked);
     let e = poly.add_table(weights);
     poly.add_term(EF::ONE, vec![p, e]);
     let out = prove(poly, claimed_sum, transcript);
     let stacked_eval = out.table_evals[p];
     transcript.observe_ext(b"lucid-pcs/stack-batch-eval", stacked_eval);
-    (
+    Ok((
         StackBatch {
             sumcheck: out.proof,
             stacked_eval,
         },
         out.point,
         stacked_eval,
-    )
+    ))
 }
 
 /// Verifies the batch against the caller's claims (already bound and checked for shape) and

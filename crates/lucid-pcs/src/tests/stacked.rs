@@ -172,3 +172,23 @@ fn the_mode_and_the_batch_are_bound() {
             .is_err()
     );
 }
+
+#[test]
+fn the_prover_refuses_wrong_claimed_values() {
+    for per_table in [1, 4] {
+        let mut rng = SmallRng::seed_from_u64(9);
+        let tables = random_tables(&mut rng, &[300, 64]);
+        let mut claims = random_claims(&mut rng, &tables, per_table);
+        claims[1].value += EF::ONE;
+        let scheme = crate::CommitmentScheme::new(super::test_params());
+        let (c, data) = scheme.commit_stacked(tables).expect("commit");
+        let mut t = transcript();
+        c.observe(&mut t);
+        assert_eq!(batches(claims.len()), per_table > 1);
+        assert!(
+            scheme.open(data, &claims, &mut t).is_err(),
+            "{} claims",
+            claims.len()
+        );
+    }
+}
