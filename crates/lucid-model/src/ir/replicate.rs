@@ -56,6 +56,10 @@
 //! - GatherElements, ScatterElements: `axis ≠ 0`, data batched, indices (and updates) batched
 //!   or tiled with the data's dim 0, so position `i` keeps `i[0]` and stays in its block.
 //!
+//! A scalar that depends on the input (a model reducing everything to one number) is stacked
+//! as one element per copy, shape `[B]`, for element-wise operators, gathers and reshapes from
+//! or to one element per copy; any other operator with such a result is refused.
+//!
 //! Every graph output of the result is block-stacked (a constant output is tiled); a rank-0
 //! constant output cannot be and is refused.
 
@@ -341,6 +345,26 @@ pub fn replicate(graph: &Graph, copies: usize) -> Result<Graph, ReplicateError> 
     Ok(r.new)
 }
 
+/// Whether an operator with a scalar result that depends on the input can be stacked as one
+/// element per copy: element-wise operators (their batched operands are scalars too, by the
+/// rank rule), reshapes (one element per copy on both sides) and gathers (a scalar index into a
+/// constant).
+fn scalar_result_stacks(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Reshape { .. }
+            | Op::Unary(_)
+            | Op::Cast { .. }
+            | Op::Identity
+            | Op::Binary(_)
+            | Op::Compare(_)
+            | Op::Logic(_)
+            | Op::Not
+            | Op::Where
+            | Op::Gather { .. }
+    )
+}
+
 /// `axes` without axis 0, when acting along axis 0 is a no-op on the model: the operand's
 /// axis 0 has size 1 (a reduction or normalization over it alone changes nothing), the axis is
 /// kept (`keepdims`) and other axes remain. `None` otherwise.
@@ -414,16 +438,30 @@ impl Replicator<'_> {
             self.batched.push(false);
             return Ok(());
         }
-        let expected = scaled(&node.shape, self.copies).map_err(|e| {
-            refuse(
-                index,
-                node,
-                format!(
-                    "its result of shape {:?} depends on an input: {e}",
-                    node.shape
-                ),
-            )
-        })?;
+        let expected = if node.shape.is_empty() {
+            // A scalar that depends on the input becomes one element per copy, `[copies]`,
+            // for the operators that keep elements in place (and a reshape from or to one
+            // element per copy); any other operator on it is refused.
+            if !scalar_result_stacks(&node.op) {
+                return Err(refuse(
+                    index,
+                    node,
+                    "its scalar result depends on an input and this operator cannot keep one element per copy",
+                ));
+            }
+            vec![self.copies]
+        } else {
+            scaled(&node.shape, self.copies).map_err(|e| {
+                refuse(
+                    index,
+                    node,
+                    format!(
+                        "its result of shape {:?} depends on an input: {e}",
+                        node.shape
+                    ),
+                )
+            })?
+        };
         let (op, inputs) = self
             .plan(node)
             .map_err(|reason| refuse(index, node, reason))?;
@@ -515,7 +553,8 @@ impl Replicator<'_> {
                         ));
                     }
                     // A full-rank constant repeating the leading dim must be stacked too.
-                    if !b[k] && r == out_rank && d0 != 1 && self.shape(id)[0] == d0 {
+                    if !b[k] && r == out_rank && out_rank > 0 && d0 != 1 && self.shape(id)[0] == d0
+                    {
                         inputs[k] = self.stacked(node, k)?;
                     }
                 }
@@ -633,6 +672,17 @@ impl Replicator<'_> {
             }
             Op::Reshape { shape } => {
                 let from = self.shape(ins[0]);
+                let one = |s: &[usize]| s.iter().product::<usize>() == 1;
+                if one(from) && one(shape) {
+                    // One element per copy on both sides (a scalar is `[copies]` once
+                    // stacked): the copies stay in order.
+                    let target = if shape.is_empty() {
+                        vec![copies]
+                    } else {
+                        scaled(shape, copies).map_err(|e| e.to_string())?
+                    };
+                    return Ok((Op::Reshape { shape: target }, inputs));
+                }
                 if from.first() != shape.first() {
                     return Err(format!(
                         "reshapes {from:?} to {shape:?}, changing the leading dim (refused: axis 0 must keep holding the examples)"

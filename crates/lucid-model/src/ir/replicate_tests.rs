@@ -792,3 +792,73 @@ fn stack_puts_each_part_in_its_block() {
     ));
     assert!(matches!(stack(&[]), Err(ReplicateError::Stack(_))));
 }
+
+/// A model reducing everything to one number (keepdims, then a reshape to a scalar, then an
+/// element-wise step) is stacked as one element per copy; its output `[]` becomes `[copies]`.
+/// A scalar from another operator, or a scalar batched operand of a rank-1 result, is refused.
+#[test]
+fn scalar_results_are_one_element_per_copy() {
+    let mut rng = Rng(5);
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 2, 3], DType::F32);
+    let sum = Op::Reduce {
+        kind: ReduceKind::Sum,
+        axes: vec![0, 1, 2],
+        keepdims: true,
+    };
+    let s = g.push("sum", sum, vec![x]).unwrap();
+    let flat = g
+        .push("flat", Op::Reshape { shape: vec![] }, vec![s])
+        .unwrap();
+    let half = g.add_const("half", f32_const(vec![], &mut rng));
+    let y = g
+        .push("scale", Op::Binary(BinaryOp::Mul), vec![flat, half])
+        .unwrap();
+    let z = g.push("act", Op::Unary(UnaryFn::Tanh), vec![y]).unwrap();
+    g.add_output(z, "y").unwrap();
+    let r = replicate(&g, COPIES).unwrap();
+    let out = &r.nodes[r.outputs[0].node.0];
+    assert_eq!(out.shape, vec![COPIES]);
+    // Block `i` of the stacked output is the model's scalar on block `i` (as a `[1]` block).
+    let mut rng = Rng(6);
+    let blocks: Vec<Value> = (0..COPIES)
+        .map(|_| random_input(&[1, 2, 3], DType::F32, 0, &mut rng))
+        .collect();
+    let stacked = stack(&blocks.iter().collect::<Vec<_>>()).unwrap();
+    let outs = run_outputs(&r, &[stacked]).unwrap();
+    for (b, block) in blocks.iter().enumerate() {
+        let want = run_outputs(&g, std::slice::from_ref(block)).unwrap();
+        let got = block_value(&outs[0], COPIES, b).unwrap();
+        assert_eq!(got.shape(), &[1]);
+        assert!((got.to_f64_vec()[0] - want[0].to_f64_vec()[0]).abs() < 1e-5);
+    }
+    // Back from a scalar to one element: `[] → [1, 1]` stacks as `[copies, 1]`.
+    let mut g2 = g.clone();
+    let back = g2
+        .push("back", Op::Reshape { shape: vec![1, 1] }, vec![z])
+        .unwrap();
+    g2.outputs[0].node = back;
+    let r2 = replicate(&g2, COPIES).unwrap();
+    assert_eq!(r2.nodes[r2.outputs[0].node.0].shape, vec![COPIES, 1]);
+    assert!(blocks_match(&g2, &r2, COPIES, 0));
+
+    // A scalar from an operator that cannot keep one element per copy.
+    let mut g3 = Graph::new();
+    let x = g3.add_input("x", vec![1, 3], DType::F32);
+    let all = Op::Reduce {
+        kind: ReduceKind::Sum,
+        axes: vec![0, 1],
+        keepdims: false,
+    };
+    let s = g3.push("all", all, vec![x]).unwrap();
+    g3.add_output(s, "y").unwrap();
+    refused(&g3, "all");
+    // A batched scalar against a rank-1 constant.
+    let mut g4 = g.clone();
+    let row = g4.add_const("row", f32_const(vec![3], &mut Rng(7)));
+    let wide = g4
+        .push("wide", Op::Binary(BinaryOp::Add), vec![z, row])
+        .unwrap();
+    g4.outputs[0].node = wide;
+    refused(&g4, "wide");
+}
