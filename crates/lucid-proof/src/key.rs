@@ -302,6 +302,13 @@ impl VerifyingKey {
     /// by `replicas`).
     pub fn tile_inputs(&self, inputs: &[Value]) -> Result<Vec<Value>, ProofError> {
         let copies = self.checked_replicas()?;
+        if inputs.len() != self.graph.inputs.len() {
+            return Err(ProofError::Statement(format!(
+                "{} inputs for a model of {}",
+                inputs.len(),
+                self.graph.inputs.len()
+            )));
+        }
         if copies == 1 {
             return Ok(inputs.to_vec());
         }

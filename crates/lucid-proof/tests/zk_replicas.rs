@@ -157,10 +157,13 @@ fn the_replica_count_is_bound_and_checked() {
         assert!(vk.tile_inputs(&model_input(9)).is_err());
         assert!(vk.first_copy(&proof.outputs).is_err());
     }
-    // The model's input must have the model's shape.
+    // The model's input must have the model's shape, and there must be one per model input.
     let wrong = vec![value(&[2, 3], rand_vec(6, 1, 0.5))];
     let err = pk.vk.tile_inputs(&wrong).expect_err("wrong shape");
     assert!(err.to_string().contains("[1, 3]"), "{err}");
+    assert!(pk.vk.tile_inputs(&[]).is_err());
+    let two = [model_input(1), model_input(2)].concat();
+    assert!(pk.vk.tile_inputs(&two).is_err());
 }
 
 const BINS: usize = 8;
