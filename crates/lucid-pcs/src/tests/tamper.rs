@@ -98,6 +98,30 @@ pub(super) fn check_rejected(f: &Fixture, json: Value, what: &str) -> bool {
     }
 }
 
+/// Changes every representative leaf of `classes` two ways (a flipped low bit, and a small
+/// change that stays canonical when the flip leaves the field's range) and checks each
+/// mutated proof is rejected without a panic; returns how many mutations parsed.
+pub(super) fn mutate_every_leaf(
+    f: &Fixture,
+    json: &Value,
+    classes: &BTreeMap<String, Vec<Vec<Seg>>>,
+) -> usize {
+    let mut parsed = 0;
+    for (class, paths) in classes {
+        for path in paths {
+            let mut mutated = json.clone();
+            let x = at(&mut mutated, path)
+                .as_u64()
+                .expect("numeric leaves are u64");
+            for y in [x ^ 1, if x > 0 { x - 1 } else { 1 }] {
+                *at(&mut mutated, path) = Value::from(y);
+                parsed += usize::from(check_rejected(f, mutated.clone(), class));
+            }
+        }
+    }
+    parsed
+}
+
 fn fixture() -> Fixture {
     // Large enough for intermediate WHIR rounds, a final sumcheck and a final polynomial.
     prove(&[1 << 12, 700, 20], 2, 42)
@@ -114,20 +138,7 @@ fn every_proof_field_is_bound() {
     // The proof has initial OOD answers, sumcheck data, rounds (roots, OOD answers, PoW,
     // query rows, Merkle proofs), a final polynomial, final PoW and final queries.
     assert!(classes.len() >= 10, "only {} leaf classes", classes.len());
-    let mut parsed = 0;
-    for (class, paths) in &classes {
-        for path in paths {
-            let mut mutated = json.clone();
-            let leaf = at(&mut mutated, path);
-            let x = leaf.as_u64().expect("numeric leaves are u64");
-            // Flip a low bit; when that leaves the canonical range the parser rejects it, so
-            // also try a small change that stays canonical.
-            for y in [x ^ 1, if x > 0 { x - 1 } else { 1 }] {
-                *at(&mut mutated, path) = Value::from(y);
-                parsed += usize::from(check_rejected(&f, mutated.clone(), class));
-            }
-        }
-    }
+    let parsed = mutate_every_leaf(&f, &json, &classes);
     assert!(
         parsed > classes.len(),
         "most mutations must parse and be rejected by the verifier"
