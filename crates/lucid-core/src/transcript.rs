@@ -141,6 +141,19 @@ impl Transcript {
         self.challenger.sample()
     }
 
+    /// A transcript for an independent sub-proof: a copy of this one that has absorbed `label`
+    /// (each fork of one transcript needs its own label). Forks let sub-proofs whose
+    /// statements are already bound — e.g. the openings of several commitments, once every
+    /// claim on them is fixed — run concurrently: each one's challenges depend on everything
+    /// this transcript has absorbed, its label and its own messages, which is what its
+    /// soundness needs; nothing a fork absorbs flows back here.
+    pub fn fork(&self, label: &[u8]) -> Transcript {
+        let mut fork = self.clone();
+        fork.label(b"fork");
+        fork.label(label);
+        fork
+    }
+
     /// The underlying Plonky3 challenger, for sub-protocols (WHIR) that drive it directly.
     /// Label the sub-protocol with [`Transcript::label`] before handing it over.
     pub fn challenger_mut(&mut self) -> &mut Challenger {
@@ -188,6 +201,24 @@ mod tests {
         let a = transcript_with(&[F::ONE, F::TWO]).sample_ext(b"r");
         let b = transcript_with(&[F::ONE, F::ONE]).sample_ext(b"r");
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn forks_are_independent_and_deterministic() {
+        let base = transcript_with(&[F::ONE]);
+        let a1 = base.fork(b"a").sample_ext(b"r");
+        let a2 = base.fork(b"a").sample_ext(b"r");
+        let b = base.fork(b"b").sample_ext(b"r");
+        assert_eq!(a1, a2);
+        assert_ne!(a1, b);
+        // A fork differs from the parent going on, and from a fork of another statement.
+        assert_ne!(a1, base.clone().sample_ext(b"r"));
+        assert_ne!(a1, transcript_with(&[F::TWO]).fork(b"a").sample_ext(b"r"));
+        // What a fork absorbs does not reach its parent.
+        let mut parent = base.clone();
+        let mut fork = parent.fork(b"a");
+        fork.observe_ext(b"m", EF::ONE);
+        assert_eq!(parent.sample_ext(b"r"), base.clone().sample_ext(b"r"));
     }
 
     #[test]

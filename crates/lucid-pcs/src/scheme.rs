@@ -560,15 +560,18 @@ pub(crate) fn bind_claims(claims: &[EvalClaim], transcript: &mut Transcript) {
 /// on a loaded 2-core machine).
 pub const SEQUENTIAL_MAX_VARIABLES: usize = 14;
 
-/// Runs `f` on a one-thread pool (kept for the process), so that the parallel loops inside run
-/// sequentially; runs it directly without the `parallel` feature or when no pool can be made.
+/// Runs `f` on a one-thread pool of the calling thread's own (kept for the thread's life), so
+/// that the parallel loops inside run sequentially while openings started concurrently from
+/// different threads still run side by side; runs it directly without the `parallel` feature
+/// or when no pool can be made.
 pub(crate) fn on_one_thread<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     #[cfg(feature = "parallel")]
     {
-        static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
-        if let Some(pool) =
-            POOL.get_or_init(|| rayon::ThreadPoolBuilder::new().num_threads(1).build().ok())
-        {
+        thread_local! {
+            static POOL: Option<std::sync::Arc<rayon::ThreadPool>> =
+                rayon::ThreadPoolBuilder::new().num_threads(1).build().ok().map(std::sync::Arc::new);
+        }
+        if let Some(pool) = POOL.with(|p| p.clone()) {
             return pool.install(f);
         }
     }

@@ -55,7 +55,12 @@ use crate::graph::plan::{Plan, Role, Visibility};
 /// stacked commitment (`lucid_pcs::stack`: its tables in one committed polynomial, the
 /// opening's claims batched by a sumcheck before WHIR), so commitments carry a `stacked` flag
 /// and openings a `Stacked` body.
-pub const FORMAT_VERSION: u16 = 7;
+///
+/// 8: the openings at the end of a proof (plain: witness, weights; zero knowledge: witness,
+/// lookup helpers, weights) each run on their own fork of the transcript
+/// (`lucid_core::transcript::Transcript::fork`), so that the prover runs them side by side;
+/// the encoding is unchanged, the challenges are not.
+pub const FORMAT_VERSION: u16 = 8;
 
 /// How much the plain witness commitment raises `log2(1/rate)` over
 /// [`ProofParams::starting_log_inv_rate`] (rate 1/4 by default): it costs twice the hashing of

@@ -13,6 +13,7 @@ use lucid_model::quant::fixed::rescale_with_remainder;
 use lucid_model::quant::{QGraph, QOp};
 use lucid_model::tensor::{Tensor, Value};
 use p3_field::{Field, PrimeCharacteristicRing};
+use p3_maybe_rayon::prelude::join;
 use tracing::info_span;
 
 use crate::error::ProofError;
@@ -22,7 +23,7 @@ use crate::graph::plan::{Plan, Role};
 use crate::graph::proof::{Claims, NodeProof, Proof, RequantEvals};
 use crate::graph::range::{self, FieldWitness};
 use crate::graph::statement::{
-    Settlement, WitnessLayout, padded_with, pcs_claim, start_transcript,
+    Settlement, WitnessLayout, open_transcripts, padded_with, pcs_claim, start_transcript,
 };
 use crate::graph::weights::WeightsData;
 use crate::key::{ProverKey, weight_tensors};
@@ -344,26 +345,11 @@ fn prove_planned(
         settle.witness.push(pcs_claim(table, c));
     }
 
-    observer.stage("open witness");
     let (witness_commitment, witness_data) = match committed {
         Some((c, d)) => (Some(c), Some(d)),
         None => (None, None),
     };
-    let witness_opening = match witness_data {
-        Some(data) if !settle.witness.is_empty() => {
-            let _s = info_span!("open witness", claims = settle.witness.len()).entered();
-            Some(
-                scheme
-                    .open(data, &settle.witness, &mut t)
-                    .map_err(|source| ProofError::Pcs {
-                        what: "witness",
-                        source,
-                    })?,
-            )
-        }
-        _ => None,
-    };
-    let weights_opening = match (settle.weights.is_empty(), &vk.weights) {
+    let weights_data = match (settle.weights.is_empty(), &vk.weights) {
         (true, _) => None,
         (false, None) => {
             return Err(ProofError::Witness {
@@ -371,9 +357,9 @@ fn prove_planned(
                 reason: "claims on weights, but the key has no weights commitment".into(),
             });
         }
-        (false, Some(commitment)) => {
-            let wscheme = vk.weights_scheme();
-            let (data, stored) = match weights {
+        (false, Some(commitment)) => Some((
+            commitment,
+            match weights {
                 Some(w) => (w.into_data(), true),
                 None => {
                     observer.stage("commit weights");
@@ -384,29 +370,53 @@ fn prove_planned(
                     })?;
                     (w.into_data(), false)
                 }
-            };
-            observer.stage("open weights");
-            let _s = info_span!("open weights", claims = settle.weights.len()).entered();
-            let mut check = stored.then(|| t.clone());
-            let opening = wscheme
-                .open(data, &settle.weights, &mut t)
-                .map_err(|source| ProofError::Pcs {
-                    what: "weights",
-                    source,
-                })?;
-            if let Some(check) = check.as_mut() {
-                wscheme
-                    .verify(commitment, &settle.weights, &opening, check)
-                    .map_err(|e| ProofError::Format {
-                        what: "stored weights codeword",
-                        reason: format!(
-                            "the weights opening made from it does not verify ({e}): the file is damaged; recompile the model"
-                        ),
-                    })?;
-            }
-            Some(opening)
-        }
+            },
+        )),
     };
+    observer.stage("openings");
+    // Every claim is fixed: the two openings are independent sub-proofs, each on its own fork
+    // of the transcript, and run side by side.
+    let (mut witness_t, mut weights_t) = open_transcripts(&t);
+    let open_witness = || match witness_data {
+        Some(data) if !settle.witness.is_empty() => {
+            let _s = info_span!("open witness", claims = settle.witness.len()).entered();
+            scheme
+                .open(data, &settle.witness, &mut witness_t)
+                .map(Some)
+                .map_err(|source| ProofError::Pcs {
+                    what: "witness",
+                    source,
+                })
+        }
+        _ => Ok(None),
+    };
+    let open_weights = || -> Result<Option<lucid_pcs::OpeningProof>, ProofError> {
+        let Some((commitment, (data, stored))) = weights_data else {
+            return Ok(None);
+        };
+        let _s = info_span!("open weights", claims = settle.weights.len()).entered();
+        let wscheme = vk.weights_scheme();
+        let mut check = stored.then(|| weights_t.clone());
+        let opening = wscheme
+            .open(data, &settle.weights, &mut weights_t)
+            .map_err(|source| ProofError::Pcs {
+                what: "weights",
+                source,
+            })?;
+        if let Some(check) = check.as_mut() {
+            wscheme
+                .verify(commitment, &settle.weights, &opening, check)
+                .map_err(|e| ProofError::Format {
+                    what: "stored weights codeword",
+                    reason: format!(
+                        "the weights opening made from it does not verify ({e}): the file is damaged; recompile the model"
+                    ),
+                })?;
+        }
+        Ok(Some(opening))
+    };
+    let (witness_opening, weights_opening) = join(open_witness, open_weights);
+    let (witness_opening, weights_opening) = (witness_opening?, weights_opening?);
 
     Ok(Proof {
         public_inputs,

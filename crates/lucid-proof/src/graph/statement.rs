@@ -44,6 +44,13 @@ pub fn start_transcript(
     Ok(st.finish())
 }
 
+/// The transcripts of the two openings (witness, then weights), forked from the proof's
+/// transcript once every claim is fixed (labels `open/witness`, `open/weights`): independent
+/// sub-proofs of claims already bound, which the prover runs side by side.
+pub fn open_transcripts(t: &Transcript) -> (Transcript, Transcript) {
+    (t.fork(b"open/witness"), t.fork(b"open/weights"))
+}
+
 fn flat(t: &Tensor<i64>) -> Vec<F> {
     t.data().iter().map(|&v| from_i64(v)).collect()
 }

@@ -16,7 +16,7 @@ use crate::graph::proof::{Claims, Proof};
 use crate::graph::prover::requant_input_eval;
 use crate::graph::range;
 use crate::graph::statement::{
-    Settlement, WitnessLayout, pcs_claim, public_eval, start_transcript,
+    Settlement, WitnessLayout, open_transcripts, pcs_claim, public_eval, start_transcript,
 };
 use crate::key::{VerifyingKey, check_public_values};
 use crate::layers;
@@ -293,13 +293,14 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
         }
     }
 
+    let (mut witness_t, mut weights_t) = open_transcripts(&t);
     match (
         &proof.witness,
         &proof.witness_opening,
         settle.witness.is_empty(),
     ) {
         (Some(c), Some(o), false) => scheme
-            .verify(c, &settle.witness, o, &mut t)
+            .verify(c, &settle.witness, o, &mut witness_t)
             .map_err(|e| rejected("witness opening", e.to_string()))?,
         (_, None, true) => {}
         _ => return Err(malformed("the witness opening is missing or unexpected")),
@@ -311,7 +312,7 @@ pub fn verify(vk: &VerifyingKey, proof: &Proof) -> Result<(), ProofError> {
     ) {
         (Some(c), Some(o), false) => vk
             .weights_scheme()
-            .verify(c, &settle.weights, o, &mut t)
+            .verify(c, &settle.weights, o, &mut weights_t)
             .map_err(|e| rejected("weights opening", e.to_string()))?,
         (_, None, true) => {}
         _ => return Err(malformed("the weights opening is missing or unexpected")),

@@ -36,6 +36,18 @@ pub(crate) fn pow2(k: u32) -> F {
     F::from_u64(1u64 << k.min(63))
 }
 
+/// The transcripts of the three openings (witness, lookup helpers, weights), forked from the
+/// proof's transcript once every claim is fixed (labels `zk/open/witness`, `zk/open/helpers`,
+/// `zk/open/weights`): independent sub-proofs of claims already bound, which the prover runs
+/// side by side.
+pub(crate) fn open_transcripts(t: &Transcript) -> (Transcript, Transcript, Transcript) {
+    (
+        t.fork(b"zk/open/witness"),
+        t.fork(b"zk/open/helpers"),
+        t.fork(b"zk/open/weights"),
+    )
+}
+
 /// Binds the zero-knowledge statement and starts the transcript.
 ///
 /// # Transcript

@@ -13,12 +13,13 @@ use lucid_model::quant::{QGraph, QOp};
 use lucid_model::tensor::{Tensor, Value};
 use lucid_pcs::OpeningProof;
 use p3_field::PrimeCharacteristicRing;
+use p3_maybe_rayon::prelude::join;
 use rand::CryptoRng;
 
 use super::columns::{Cheat, Sources, column_messages, lookup_witness};
 use super::common::{
-    Settle, helper_tables, is_free, libra_claims, relu_shape, requant_step, route, route_requant,
-    settle_lookup_claims, start_transcript,
+    Settle, helper_tables, is_free, libra_claims, open_transcripts, relu_shape, requant_step,
+    route, route_requant, settle_lookup_claims, start_transcript,
 };
 use super::layers::{self as zl, Flow, Private};
 use super::maps::node_map;
@@ -464,20 +465,32 @@ fn prove_core<R: CryptoRng + ?Sized>(
     drop(layers_span);
     check_budget(graph, &zp, &settle)?;
 
-    let open_span = tracing::info_span!("zk open", claims = settle.first.len()).entered();
-    let opening = scheme
-        .open(data1, &settle.first, &mut t)
-        .map_err(pcs("zero-knowledge witness"))?;
-    let helper_opening = match data2 {
-        Some(d) => Some(
-            scheme
-                .open(d, &settle.second, &mut t)
-                .map_err(pcs("zero-knowledge lookup helpers"))?,
-        ),
-        None => None,
+    // Every claim is fixed: the three openings are independent sub-proofs, each on its own
+    // fork of the transcript, and run side by side.
+    let (witness_t, helper_t, mut weights_t) = open_transcripts(&t);
+    let open_witness = || {
+        let _s = tracing::info_span!("zk open witness", claims = settle.first.len()).entered();
+        let mut t = witness_t;
+        scheme
+            .open(data1, &settle.first, &mut t)
+            .map_err(pcs("zero-knowledge witness"))
     };
-    drop(open_span);
-    let weights_opening = open_weights(pk, &settle, weights, check_stored, &mut t)?;
+    let open_helpers = || {
+        data2
+            .map(|d| {
+                let _s =
+                    tracing::info_span!("zk open helpers", claims = settle.second.len()).entered();
+                let mut t = helper_t;
+                scheme
+                    .open(d, &settle.second, &mut t)
+                    .map_err(pcs("zero-knowledge lookup helpers"))
+            })
+            .transpose()
+    };
+    let open_weights = || open_weights(pk, &settle, weights, check_stored, &mut weights_t);
+    let (opening, (helper_opening, weights_opening)) =
+        join(open_witness, || join(open_helpers, open_weights));
+    let (opening, helper_opening, weights_opening) = (opening?, helper_opening?, weights_opening?);
     Ok(ZkProof {
         public_inputs,
         outputs,

@@ -12,8 +12,8 @@ use lucid_model::tensor::Tensor;
 use p3_field::PrimeCharacteristicRing;
 
 use super::common::{
-    Settle, helper_tables, is_free, libra_claims, malformed, rejected, relu_shape, requant_step,
-    route, route_requant, settle_lookup_claims, start_transcript,
+    Settle, helper_tables, is_free, libra_claims, malformed, open_transcripts, rejected,
+    relu_shape, requant_step, route, route_requant, settle_lookup_claims, start_transcript,
 };
 use super::layers::{self as zl, Flow};
 use super::maps::node_map;
@@ -348,12 +348,18 @@ fn verify_with_plan(
         }
     }
 
+    let (mut witness_t, mut helper_t, mut weights_t) = open_transcripts(&t);
     scheme
-        .verify(&proof.commitment, &settle.first, &proof.opening, &mut t)
+        .verify(
+            &proof.commitment,
+            &settle.first,
+            &proof.opening,
+            &mut witness_t,
+        )
         .map_err(|e| rejected("witness opening", e))?;
     match (&proof.helper_commitment, &proof.helper_opening) {
         (Some(c2), Some(op)) => scheme
-            .verify(c2, &settle.second, op, &mut t)
+            .verify(c2, &settle.second, op, &mut helper_t)
             .map_err(|e| rejected("helper opening", e))?,
         (None, None) => {}
         _ => return Err(malformed("a helper commitment without its opening")),
@@ -365,7 +371,7 @@ fn verify_with_plan(
     ) {
         (Some(c), Some(o), false) => vk
             .weights_scheme()
-            .verify(c, &settle.weights, o, &mut t)
+            .verify(c, &settle.weights, o, &mut weights_t)
             .map_err(|e| rejected("weights opening", e))?,
         (_, None, true) => {}
         _ => return Err(malformed("the weights opening is missing or unexpected")),
