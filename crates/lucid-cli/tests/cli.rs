@@ -325,6 +325,11 @@ fn json_output_of_prove_and_verify() {
         assert_eq!(p["proof_bytes"], size);
         assert!(p["prove_s"].as_f64().is_some_and(|t| t > 0.0), "{p}");
         assert!(p["stages_s"]["load weights"].is_number(), "{p}");
+        // Both modes break the proof down by stage (zero knowledge: masks, commit, lookups,
+        // layers, openings; plain: its own stages, also ending in the openings).
+        for stage in ["integer run", "commit", "lookups", "layers", "openings"] {
+            assert!(p["stages_s"][stage].is_number(), "{stage} in {p}");
+        }
         let outputs = p["outputs"].as_array().expect("outputs");
         assert_eq!(outputs.len(), 1);
         assert_eq!(outputs[0]["name"], "logits");

@@ -129,7 +129,7 @@ fn main() {
                     .expect("plain prove, stored weights");
                 ps.push(t.elapsed());
                 let t = Instant::now();
-                zk::prove_with_weights(&pk, &inputs, Some(data.clone()), &mut rng)
+                zk::prove_with_weights(&pk, &inputs, Some(data.clone()), &mut rng, &mut ())
                     .expect("zk prove, stored weights");
                 zs.push(t.elapsed());
             }

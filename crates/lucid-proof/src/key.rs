@@ -75,6 +75,12 @@ pub const PLAIN_WITNESS_EXTRA_RATE: usize = 1;
 /// opening 59 → 19 ms, proof 45 → 54 KB; at rate 1/2 with WHIR's step: 35 ms, 62 KB).
 pub const WITNESS_ROUND_RATE_STEP: usize = 1;
 
+/// How much the zero-knowledge mode's hiding commitments raise `log2(1/rate)` over the key's.
+pub const ZK_EXTRA_RATE: usize = 0;
+
+/// Growth of `log2(1/rate)` per round of the hiding commitments (`None`: WHIR's default).
+pub const ZK_ROUND_RATE_STEP: Option<usize> = None;
+
 /// Largest stored weights codeword, as `log2` of its elements: the weights' rate is lowered
 /// (to at least 1/2) so that `model.weights` (9–12 bytes per codeword element) stays within
 /// `2^24` elements where possible.
@@ -157,6 +163,16 @@ impl ProofParams {
     /// zero-knowledge mode's hiding commitments use it).
     pub fn scheme(&self) -> CommitmentScheme {
         CommitmentScheme::new(self.pcs())
+    }
+
+    /// The scheme of the zero-knowledge mode's hiding commitments: these parameters with
+    /// `log2(1/rate)` raised by [`ZK_EXTRA_RATE`], growing by [`ZK_ROUND_RATE_STEP`] per round.
+    pub fn zk_scheme(&self) -> CommitmentScheme {
+        CommitmentScheme::new(PcsParams {
+            starting_log_inv_rate: self.starting_log_inv_rate as usize + ZK_EXTRA_RATE,
+            round_rate_step: ZK_ROUND_RATE_STEP,
+            ..self.pcs()
+        })
     }
 
     /// The scheme of the plain witness commitment: `log2(1/rate)` raised by

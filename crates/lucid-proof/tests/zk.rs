@@ -519,8 +519,9 @@ fn zk_stored_weights_data_gives_the_same_statement() {
     let data = data.expect("weights");
     let bytes = data.to_bytes(&pk.vk).expect("to bytes");
     let restored = WeightsData::from_bytes(&pk, &bytes).expect("from bytes");
-    let (proof, _) = zk::prove_with_weights(&pk, &input(32, 37), Some(restored), &mut rng(38))
-        .expect("prove with stored weights");
+    let (proof, _) =
+        zk::prove_with_weights(&pk, &input(32, 37), Some(restored), &mut rng(38), &mut ())
+            .expect("prove with stored weights");
     let (_, settle) = zk::verify_with_claims(&pk.vk, &proof, None).expect("verifies");
     assert!(!settle.weights.is_empty(), "weight claims are opened");
     assert!(proof.weights_opening.is_some());

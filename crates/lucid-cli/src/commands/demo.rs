@@ -62,7 +62,7 @@ pub fn run(dir: Option<PathBuf>, zk: bool) -> Result<()> {
     let proof_path = dir.join("proof.bin");
     let weights = read_weights(&compiled.pk, &dir.join("model.lucid"))?;
     let (outputs, elapsed, size) = if zk {
-        let (proof, elapsed) = prove_zk(&compiled.pk, &input, weights, false)?;
+        let (proof, elapsed, _) = prove_zk(&compiled.pk, &input, weights, false)?;
         let size = io::write_zk_proof(&proof_path, &proof)?;
         (proof.outputs, elapsed, size)
     } else {

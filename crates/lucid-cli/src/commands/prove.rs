@@ -62,6 +62,18 @@ fn spinner(show: bool, template: &str) -> ProgressBar {
     b
 }
 
+/// The time of each stage from the stages' start times and the end of the last one.
+fn stage_times(starts: &[(String, Instant)], end: Instant) -> StageTimes {
+    starts
+        .iter()
+        .enumerate()
+        .map(|(i, (name, t))| {
+            let next = starts.get(i + 1).map_or(end, |(_, n)| *n);
+            (name.clone(), next.duration_since(*t))
+        })
+        .collect()
+}
+
 /// Proves `input` on `pk` without zero knowledge; returns the proof, the time taken and the time
 /// of each stage. The weights are opened from `weights`, the stored weights codeword
 /// ([`read_weights`]), when given, else committed again.
@@ -79,34 +91,28 @@ pub fn prove_with(
     let end = Instant::now();
     spinner.0.finish_and_clear();
     let (proof, _witness) = result?;
-    let starts = &spinner.1;
-    let stages = starts
-        .iter()
-        .enumerate()
-        .map(|(i, (name, t))| {
-            let next = starts.get(i + 1).map_or(end, |(_, n)| *n);
-            (name.clone(), next.duration_since(*t))
-        })
-        .collect();
-    Ok((proof, start.elapsed(), stages))
+    Ok((proof, start.elapsed(), stage_times(&spinner.1, end)))
 }
 
 /// Proves `input` on `pk` in zero knowledge (the input and every activation hidden, the weights
-/// bound to the key's commitment); returns the proof and the time taken.
+/// bound to the key's commitment); returns the proof, the time taken and the time of each stage.
 pub fn prove_zk(
     pk: &ProverKey,
     input: &Path,
     weights: Option<WeightsData>,
     show_progress: bool,
-) -> Result<(ZkProof, Duration)> {
+) -> Result<(ZkProof, Duration, StageTimes)> {
     let values = input_values(pk, input)?;
     let start = Instant::now();
     let bar = spinner(
         show_progress,
-        "{spinner} proving in zero knowledge [{elapsed}]",
+        "{spinner} proving in zero knowledge: {msg} [{elapsed}]",
     );
-    let result = lucid_proof::zk::prove_with_weights(pk, &values, weights, &mut rand::rng());
-    bar.finish_and_clear();
+    let mut spinner = Spinner(bar, Vec::new());
+    let result =
+        lucid_proof::zk::prove_with_weights(pk, &values, weights, &mut rand::rng(), &mut spinner);
+    let end = Instant::now();
+    spinner.0.finish_and_clear();
     let (proof, _witness) = result.map_err(|e| match e {
         ProofError::Unsupported { .. } | ProofError::TooSmallForZeroKnowledge { .. } => {
             anyhow::Error::new(e).context(
@@ -116,7 +122,7 @@ pub fn prove_zk(
         }
         e => e.into(),
     })?;
-    Ok((proof, start.elapsed()))
+    Ok((proof, start.elapsed(), stage_times(&spinner.1, end)))
 }
 
 /// Runs `lucid prove`; with `timings`, prints the time of each prover stage; with `zk` (the
@@ -142,13 +148,8 @@ pub fn run(
     }
     let mut stages: StageTimes = vec![("load weights".to_string(), load)];
     let (outputs, elapsed, size) = if zk {
-        if timings && !json {
-            eprintln!(
-                "note: --timings has no stage breakdown in zero-knowledge mode; \
-                 `LUCID_LOG=lucid_proof=info,lucid_pcs=info` prints each stage's time"
-            );
-        }
-        let (proof, elapsed) = prove_zk(&pk, input, weights, !json)?;
+        let (proof, elapsed, prover_stages) = prove_zk(&pk, input, weights, !json)?;
+        stages.extend(prover_stages);
         let size = io::write_zk_proof(out, &proof)?;
         (proof.outputs, elapsed, size)
     } else {

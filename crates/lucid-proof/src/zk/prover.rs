@@ -29,6 +29,7 @@ use super::proof::{ZkLayerProof, ZkNodeProof, ZkProof};
 use super::witness::{derive_masks, remainder_limbs};
 use crate::error::ProofError;
 use crate::graph::plan::{Role, Visibility};
+use crate::graph::prover::ProveObserver;
 use crate::graph::weights::WeightsData;
 use crate::key::ProverKey;
 use crate::layout::PaddedTensor;
@@ -65,29 +66,41 @@ fn pcs(what: &'static str) -> impl Fn(lucid_pcs::PcsError) -> ProofError {
 /// batching (`zk-batch/…`) and its reduction (`zk-relation/…`, `zk-linear/inputs`, or the
 /// convolution's `zk/conv-bias` and relation, a two-activation product's relation, a map's
 /// `zk-map/…` (a concatenation's `zk/map-shares`, then one `zk-map/…` per operand), a weight
-/// product's `zk-map/…` and `zk/scale-weight`; nothing for a free map); the first (hiding)
-/// opening, then the second (hiding) opening, then the plain opening of the key's weights
-/// commitment (`lucid-pcs/open`, every weight claim).
+/// product's `zk-map/…` and `zk/scale-weight`; nothing for a free map); then three forks of
+/// the transcript ([`super::common::open_transcripts`]): `zk/open/witness` for the first
+/// (hiding) opening, `zk/open/helpers` for the second (hiding) opening, `zk/open/weights` for
+/// the plain opening of the key's weights commitment (`lucid-pcs/open`, every weight claim).
 pub fn prove<R: CryptoRng + ?Sized>(
     pk: &ProverKey,
     inputs: &[Value],
     rng: &mut R,
 ) -> Result<(ZkProof, Witness), ProofError> {
-    prove_with_weights(pk, inputs, None, rng)
+    prove_with_weights(pk, inputs, None, rng, &mut ())
 }
 
 /// [`prove`], opening the weights from `weights` (the prover data `compile_with_weights`
 /// produced, or [`WeightsData::from_bytes`]) when given. An opening made from such data is
 /// verified against the key's weights commitment before the proof is returned: damaged data
-/// gives an error, never a proof the verifier rejects.
+/// gives an error, never a proof the verifier rejects. `observer` hears each stage start
+/// (`integer run`, `masks`, `commit`, `lookups`, `layers`, `openings`), as the plain prover's.
 pub fn prove_with_weights<R: CryptoRng + ?Sized>(
     pk: &ProverKey,
     inputs: &[Value],
     weights: Option<WeightsData>,
     rng: &mut R,
+    observer: &mut dyn ProveObserver,
 ) -> Result<(ZkProof, Witness), ProofError> {
+    observer.stage("integer run");
     let witness = int_eval::run(&pk.graph, inputs)?;
-    let proof = prove_witness_with(pk, &witness, weights, rng)?;
+    let proof = prove_core(
+        pk,
+        &witness,
+        weights,
+        true,
+        &Cheat::default(),
+        rng,
+        observer,
+    )?;
     Ok((proof, witness))
 }
 
@@ -107,7 +120,7 @@ pub fn prove_witness_with<R: CryptoRng + ?Sized>(
     weights: Option<WeightsData>,
     rng: &mut R,
 ) -> Result<ZkProof, ProofError> {
-    prove_core(pk, witness, weights, true, &Cheat::default(), rng)
+    prove_core(pk, witness, weights, true, &Cheat::default(), rng, &mut ())
 }
 
 /// [`prove_witness`] with a cheating prover's changes to its lookup witness ([`Cheat`]). For
@@ -119,7 +132,7 @@ pub fn prove_witness_cheating<R: CryptoRng + ?Sized>(
     cheat: &Cheat,
     rng: &mut R,
 ) -> Result<ZkProof, ProofError> {
-    prove_core(pk, witness, None, true, cheat, rng)
+    prove_core(pk, witness, None, true, cheat, rng, &mut ())
 }
 
 /// [`prove_witness`] with the range width forced to `bits` instead of the plan's choice (for
@@ -135,7 +148,7 @@ pub fn prove_witness_with_range<R: CryptoRng + ?Sized>(
         range_bits: Some(bits),
         ..Cheat::default()
     };
-    prove_core(pk, witness, None, true, &cheat, rng)
+    prove_core(pk, witness, None, true, &cheat, rng, &mut ())
 }
 
 /// [`prove_witness_with`] without the prover's own check of an opening made from given weights
@@ -149,7 +162,7 @@ pub fn prove_witness_unchecked<R: CryptoRng + ?Sized>(
     weights: Option<WeightsData>,
     rng: &mut R,
 ) -> Result<ZkProof, ProofError> {
-    prove_core(pk, witness, weights, false, &Cheat::default(), rng)
+    prove_core(pk, witness, weights, false, &Cheat::default(), rng, &mut ())
 }
 
 fn prove_core<R: CryptoRng + ?Sized>(
@@ -159,14 +172,16 @@ fn prove_core<R: CryptoRng + ?Sized>(
     check_stored: bool,
     cheat: &Cheat,
     rng: &mut R,
+    observer: &mut dyn ProveObserver,
 ) -> Result<ZkProof, ProofError> {
+    observer.stage("masks");
     let graph = &pk.graph;
     let vk = &pk.vk;
     let zp = match cheat.range_bits {
         Some(bits) => ZkPlan::with_range(vk, bits)?,
         None => ZkPlan::new(vk)?,
     };
-    let scheme = vk.params.scheme();
+    let scheme = vk.params.zk_scheme();
     let tensors = &witness.tensors;
     if tensors.len() != graph.nodes.len() {
         return Err(internal(format!(
@@ -247,6 +262,7 @@ fn prove_core<R: CryptoRng + ?Sized>(
             Table1::Libra(k) => pack(&libra[k]),
         });
     }
+    observer.stage("commit");
     let span = tracing::info_span!("zk commit", tables = tables.len()).entered();
     let (commitment, data1) = scheme
         .commit_hiding(tables, rng)
@@ -262,6 +278,7 @@ fn prove_core<R: CryptoRng + ?Sized>(
     // Lookups: phase 2 (helper commitment) and the group sumchecks.
     let mut relu_diffs = Vec::new();
     let mut low_bytes = Vec::new();
+    observer.stage("lookups");
     let lookups_span = tracing::info_span!("zk lookups").entered();
     let (helper_commitment, data2, lookup_proof, lookup_mask_rows) =
         match (&zk_witness, &zp.lookup_layout) {
@@ -394,6 +411,7 @@ fn prove_core<R: CryptoRng + ?Sized>(
         libra: &libra,
     };
     let mut layer_proofs = Vec::new();
+    observer.stage("layers");
     let layers_span = tracing::info_span!("zk layers").entered();
     for id in (0..n).rev() {
         let claims = std::mem::take(&mut on_node[id]);
@@ -465,6 +483,7 @@ fn prove_core<R: CryptoRng + ?Sized>(
     drop(layers_span);
     check_budget(graph, &zp, &settle)?;
 
+    observer.stage("openings");
     // Every claim is fixed: the three openings are independent sub-proofs, each on its own
     // fork of the transcript, and run side by side.
     let (witness_t, helper_t, mut weights_t) = open_transcripts(&t);

@@ -97,7 +97,7 @@ fn verify_with_plan(
     public_inputs: Option<&[Tensor<i64>]>,
 ) -> Result<(Vec<Tensor<i64>>, Settle), ProofError> {
     let graph = &vk.graph;
-    let scheme = vk.params.scheme();
+    let scheme = vk.params.zk_scheme();
     check_statement(vk, proof, public_inputs)?;
     if !proof.commitment.is_hiding() {
         return Err(malformed("the witness commitment is not hiding"));
