@@ -23,6 +23,10 @@
 //!    tables' claimed evaluations with [`ZkSubclaim::check`]`(terms, table_evals, g(r))`, i.e.
 //!    `f(r) = v − ρ·g(r)`.
 //!
+//! The prover needs only `f`'s plain round polynomials: [`prove_zk`] computes them from the
+//! tables with the generic kernel; a caller with a structured `f` can supply them itself
+//! ([`prove_zk_with`], [`RoundPolys`]) and gets the same masking, messages and transcript.
+//!
 //! Soundness: as the plain sumcheck plus one event: if `Σ f ≠ claimed_sum` then
 //! `Σ (f + ρ g) ≠ claimed_sum + ρ·H` except for one value of `ρ` (probability `1/|EF|`), since
 //! `g` (hence `Σ g`) is bound by the commitment before `ρ`. A wrong `H` is a wrong sum for
@@ -343,6 +347,102 @@ pub fn prove_zk(
     assert_eq!(mask.num_vars(), num_vars, "zk mask has the wrong arity");
     assert_eq!(mask.degree(), degree, "zk mask has the wrong degree");
 
+    let mut rounds = TableRounds {
+        tables: &mut tables,
+        terms: &terms,
+        degree,
+        num_vars,
+        round: 0,
+    };
+    let out = prove_zk_with(num_vars, degree, claimed_sum, mask, transcript, &mut rounds);
+    ZkProverOutput {
+        proof: out.proof,
+        rho: out.rho,
+        point: out.point,
+        table_evals: tables.iter().map(|t| t[0]).collect(),
+        mask_eval: out.mask_eval,
+    }
+}
+
+/// The plain round polynomials of `f`, supplied round by round (most significant variable
+/// first) by a caller's own prover to [`prove_zk_with`]. [`prove_zk`] uses the generic
+/// sum-of-products kernel; a specialised prover for a structured `f` may compute the same
+/// polynomials more cheaply.
+pub trait RoundPolys {
+    /// The plain round polynomial of `f` in the next unbound variable (summed over the later
+    /// ones, the earlier ones bound to the challenges so far): its evaluations at
+    /// `0, 1, …, degree`, where the value at 1 must be given as `claim − value at 0` (`claim`:
+    /// the running claim on `f`), as [`super::prove`] does, so that a false claimed sum yields a
+    /// rejected proof.
+    fn round_poly(&mut self, claim: EF) -> Vec<EF>;
+
+    /// Binds that variable to the challenge `r`.
+    fn bind(&mut self, r: EF);
+}
+
+/// [`RoundPolys`] of a [`SumOfProducts`] by the generic kernel, folding the tables in place.
+struct TableRounds<'a> {
+    tables: &'a mut [Vec<EF>],
+    terms: &'a [ProductTerm],
+    degree: usize,
+    num_vars: usize,
+    round: usize,
+}
+
+impl RoundPolys for TableRounds<'_> {
+    fn round_poly(&mut self, claim: EF) -> Vec<EF> {
+        // From the round number, so that constant terms count right even without tables.
+        let half = 1usize << (self.num_vars - self.round - 1);
+        round_poly(self.tables, half, self.terms, self.degree, claim)
+    }
+
+    fn bind(&mut self, r: EF) {
+        for t in self.tables.iter_mut() {
+            fold_in_place(t, r);
+        }
+        self.round += 1;
+    }
+}
+
+/// What [`prove_zk_with`] ends with: [`ZkProverOutput`] without the table evaluations, which
+/// belong to the caller's round source.
+#[derive(Clone, Debug)]
+pub struct ZkRoundsOutput {
+    pub proof: ZkSumcheckProof,
+    /// The batching challenge `ρ`.
+    pub rho: EF,
+    pub point: Vec<EF>,
+    /// `g(point)`: the value the caller opens the mask commitment to.
+    pub mask_eval: EF,
+}
+
+/// [`prove_zk`] with the plain round polynomials of `f` (`num_vars` variables, round degree
+/// `degree`) supplied by `rounds`: the mask's sum, `ρ`, the masking of every round and the
+/// transcript are exactly [`prove_zk`]'s, so the proof is the one [`prove_zk`] would produce for
+/// an `f` with the same round polynomials, and [`verify_zk`] checks it.
+///
+/// # Panics
+/// If `degree` is 0 or above [`MAX_DEGREE`], if `mask` has another number of variables or
+/// degree, or if `rounds` returns a round polynomial without `degree + 1` evaluations (caller
+/// bugs).
+///
+/// # Transcript
+/// As [`prove_zk`].
+pub fn prove_zk_with<R: RoundPolys + ?Sized>(
+    num_vars: usize,
+    degree: usize,
+    claimed_sum: EF,
+    mask: &ZkMask,
+    transcript: &mut Transcript,
+    rounds: &mut R,
+) -> ZkRoundsOutput {
+    assert!(
+        (1..=MAX_DEGREE).contains(&degree),
+        "sumcheck round degree {degree} outside 1..={MAX_DEGREE}"
+    );
+    assert_eq!(mask.num_vars(), num_vars, "zk mask has the wrong arity");
+    assert_eq!(mask.degree(), degree, "zk mask has the wrong degree");
+
     let mask_sum = mask.sum();
     transcript.observe_ext(b"zk-sumcheck/claim", claimed_sum);
     transcript.observe_ext(b"zk-sumcheck/mask-sum", mask_sum);
@@ -357,8 +457,12 @@ pub fn prove_zk(
     let mut round_polys = Vec::with_capacity(num_vars);
     let mut point = Vec::with_capacity(num_vars);
     for (i, s_i) in var_sums.iter().enumerate() {
-        let half = 1usize << (num_vars - i - 1);
-        let f_evals = round_poly(&tables, half, &terms, degree, f_claim);
+        let f_evals = rounds.round_poly(f_claim);
+        assert_eq!(
+            f_evals.len(),
+            degree + 1,
+            "a round polynomial needs degree + 1 evaluations"
+        );
         suffix -= *s_i;
         let scale = rho * pow2(num_vars - 1 - i);
         let constant = prefix + suffix * half_inv;
@@ -373,18 +477,15 @@ pub fn prove_zk(
         prefix += mask.univariate(i, r);
         round_polys.push(evals);
         point.push(r);
-        for t in tables.iter_mut() {
-            fold_in_place(t, r);
-        }
+        rounds.bind(r);
     }
-    ZkProverOutput {
+    ZkRoundsOutput {
         proof: ZkSumcheckProof {
             mask_sum,
             round_polys,
         },
         rho,
         point,
-        table_evals: tables.iter().map(|t| t[0]).collect(),
         mask_eval: prefix,
     }
 }

@@ -122,12 +122,10 @@ use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 
 use super::error::SumcheckError;
-use super::zk::{
-    ZkMask, ZkSubclaim, ZkSumcheckProof, blinded_terms, prove_zk, simulate_zk, verify_zk,
-};
-use super::{MAX_DEGREE, ProductTerm, SumOfProducts, terms_degree, try_combine_terms};
+use super::zk::{ZkMask, ZkSubclaim, ZkSumcheckProof, blinded_terms, simulate_zk, verify_zk};
+use super::{MAX_DEGREE, ProductTerm, terms_degree, try_combine_terms};
 use crate::field::EF;
-use crate::mle::{EvalClaim, eq_eval, eq_table, log2_exact};
+use crate::mle::{EvalClaim, eq_eval, log2_exact};
 use crate::transcript::Transcript;
 
 /// A claim `T'(c, point) = value` on a blinded polynomial `T' = (1 − c)·T + c·R_T`.
@@ -400,39 +398,18 @@ fn check_mask(mask: &ZkMask, num_vars: usize, degree: usize) -> Result<(), Sumch
     Ok(())
 }
 
-/// `table` repeated `times` times.
-fn repeat(table: &[EF], times: usize) -> Vec<EF> {
-    let mut out = Vec::with_capacity(table.len() * times);
-    for _ in 0..times {
-        out.extend_from_slice(table);
-    }
-    out
-}
-
-/// The padded sumcheck instance of the module documentation.
-fn padded_instance(rel: ZkRelation) -> SumOfProducts {
-    let shape = &rel.shape;
-    let (m, n, k) = (shape.num_vars, shape.output_vars(), shape.padded_vars());
-    let (rep_f, rep_r) = (1usize << (k - m), 1usize << (k - n));
-    let mut poly = SumOfProducts::new(k + 1);
-    for op in &rel.operands {
-        let (lo, hi) = op.split_at(1 << m);
-        let mut t = repeat(lo, rep_f);
-        t.extend(repeat(hi, rep_f));
-        poly.add_table(t);
-    }
-    for p in &rel.public {
-        poly.add_table(repeat(p, 2 * rep_f));
-    }
-    let mut selector = vec![EF::ZERO; 2 << k];
-    selector[..1 << m].fill(EF::ONE);
-    poly.add_table(selector);
-    let mut q = vec![EF::ZERO; 2 << k];
-    q[1 << k..(1 << k) + (1 << n)].copy_from_slice(&eq_table(&shape.claim.point));
-    poly.add_table(q);
-    poly.add_table(repeat(&rel.output_mask, 2 * rep_r));
-    poly.terms = shape.sumcheck_terms();
-    poly
+/// What a relation's zero-knowledge sumcheck ends with, whichever prover computed it.
+struct SumcheckRun {
+    proof: ZkSumcheckProof,
+    rho: EF,
+    /// `(c*, w*)`.
+    point: Vec<EF>,
+    /// `g(c*, w*)`.
+    mask_eval: EF,
+    /// `P'_j(c*, z*_F)`.
+    operand_evals: Vec<EF>,
+    /// `R_T(z*_R)`.
+    output_mask_eval: EF,
 }
 
 fn observe_evals(transcript: &mut Transcript, operand_evals: &[EF], output_mask_eval: EF) {
@@ -445,16 +422,31 @@ fn observe_evals(transcript: &mut Transcript, operand_evals: &[EF], output_mask_
 /// hiding commitment the caller has already absorbed into `transcript`. Shape errors are errors;
 /// a false claim yields a proof the verifier rejects.
 ///
+/// The sumcheck's round polynomials are those of the generic prover on the padded instance of
+/// the module documentation, computed by a specialised prover (`zk_relation_prover.rs`) from
+/// the operand, public and output-mask tables alone, without materialising the padded tables.
+///
 /// # Transcript
 /// (After the caller's Libra-mask commitment.)
 /// `observe_ext_slice(b"zk-relation/claim", c0 ‖ r)`; the zero-knowledge sumcheck over `k + 1`
-/// variables with claimed sum `v` ([`prove_zk`]: claim, mask sum, `ρ`, rounds);
+/// variables with claimed sum `v` ([`super::zk::prove_zk`]: claim, mask sum, `ρ`, rounds);
 /// `observe_ext_slice(b"zk-relation/operand-evals", e)`,
 /// `observe_ext(b"zk-relation/output-mask-eval", u)`.
 pub fn prove_relation(
     rel: ZkRelation,
     mask: &ZkMask,
     transcript: &mut Transcript,
+) -> Result<(RelationProof, RelationOutput), SumcheckError> {
+    prove_relation_by(rel, mask, transcript, prover::run)
+}
+
+/// [`prove_relation`] with the sumcheck run by `sumcheck` (the specialised prover, or in tests
+/// the generic one it replaced).
+fn prove_relation_by(
+    rel: ZkRelation,
+    mask: &ZkMask,
+    transcript: &mut Transcript,
+    sumcheck: fn(ZkRelation, &ZkMask, &mut Transcript) -> SumcheckRun,
 ) -> Result<(RelationProof, RelationOutput), SumcheckError> {
     let shape = rel.shape.clone();
     shape.validate()?;
@@ -468,25 +460,29 @@ pub fn prove_relation(
     }
     check_mask(mask, shape.sumcheck_vars(), shape.degree())?;
     shape.observe_claim(transcript);
-    let out = prove_zk(padded_instance(rel), shape.claim.value, mask, transcript);
-    let p = shape.num_operands;
-    let operand_evals = out.table_evals[..p].to_vec();
-    let output_mask_eval = *out.table_evals.last().expect("R̃ is the last table");
+    let SumcheckRun {
+        proof,
+        rho,
+        point,
+        mask_eval,
+        operand_evals,
+        output_mask_eval,
+    } = sumcheck(rel, mask, transcript);
     observe_evals(transcript, &operand_evals, output_mask_eval);
-    let split = shape.split_point(&out.point);
+    let split = shape.split_point(&point);
     let output = RelationOutput {
         operand_claims: operand_evals
             .iter()
             .map(|&e| BlindedClaim::new(split.c, split.operand_point.clone(), e))
             .collect(),
         output_mask_claim: EvalClaim::new(split.output_point, output_mask_eval),
-        point: out.point,
-        mask_eval: out.mask_eval,
-        rho: out.rho,
+        point,
+        mask_eval,
+        rho,
     };
     Ok((
         RelationProof {
-            sumcheck: out.proof,
+            sumcheck: proof,
             operand_evals,
             output_mask_eval,
         },
@@ -701,6 +697,9 @@ pub fn linear_mask(scalars: &[EF], masks: &[&[EF]]) -> Result<Vec<EF>, SumcheckE
         .collect())
 }
 
+#[path = "zk_relation_prover.rs"]
+mod prover;
+
 #[path = "zk_relation_batch.rs"]
 mod batch;
 
@@ -732,3 +731,7 @@ mod zk_tests;
 #[cfg(test)]
 #[path = "zk_relation_batch_tests.rs"]
 mod batch_tests;
+
+#[cfg(test)]
+#[path = "zk_relation_prover_tests.rs"]
+mod prover_tests;

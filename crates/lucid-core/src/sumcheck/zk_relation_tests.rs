@@ -7,7 +7,7 @@ use rand::{RngExt, SeedableRng};
 
 use super::*;
 use crate::field::from_i64;
-use crate::mle::{bind_prefix_ext, bind_suffix_ext, eval_mle_ext};
+use crate::mle::{bind_prefix_ext, bind_suffix_ext, eq_table, eval_mle_ext};
 use crate::transcript::StatementTranscript;
 
 /// A transcript with the statement absorbed, as a caller would start one.

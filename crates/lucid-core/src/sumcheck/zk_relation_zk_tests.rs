@@ -10,7 +10,7 @@ use super::tests::{absorb_mask_commitment, matmul_relation, rand_vec, transcript
 use super::*;
 use crate::field::F;
 use crate::mle::{bind_prefix_ext, bind_suffix_ext, eval_mle_ext};
-use crate::sumcheck::prove;
+use crate::sumcheck::{SumOfProducts, prove};
 
 #[test]
 fn simulated_relations_and_batches_are_accepted() {
