@@ -560,19 +560,24 @@ pub(crate) fn bind_claims(claims: &[EvalClaim], transcript: &mut Transcript) {
 /// on a loaded 2-core machine).
 pub const SEQUENTIAL_MAX_VARIABLES: usize = 14;
 
-/// Runs `f` on a one-thread pool of the calling thread's own (kept for the thread's life), so
-/// that the parallel loops inside run sequentially while openings started concurrently from
-/// different threads still run side by side; runs it directly without the `parallel` feature
-/// or when no pool can be made.
+/// Runs `f` on a one-thread pool of its own, so that the parallel loops inside run
+/// sequentially while openings started concurrently still run side by side: an idle pool is
+/// taken from a process-wide list (a new one is built when all are busy) and given back after.
+/// Runs `f` directly without the `parallel` feature or when no pool can be made.
 pub(crate) fn on_one_thread<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     #[cfg(feature = "parallel")]
     {
-        thread_local! {
-            static POOL: Option<std::sync::Arc<rayon::ThreadPool>> =
-                rayon::ThreadPoolBuilder::new().num_threads(1).build().ok().map(std::sync::Arc::new);
-        }
-        if let Some(pool) = POOL.with(|p| p.clone()) {
-            return pool.install(f);
+        use std::sync::Mutex;
+        static IDLE: Mutex<Vec<rayon::ThreadPool>> = Mutex::new(Vec::new());
+        let idle = IDLE.lock().ok().and_then(|mut pools| pools.pop());
+        if let Some(pool) =
+            idle.or_else(|| rayon::ThreadPoolBuilder::new().num_threads(1).build().ok())
+        {
+            let out = pool.install(f);
+            if let Ok(mut pools) = IDLE.lock() {
+                pools.push(pool);
+            }
+            return out;
         }
     }
     f()
