@@ -348,30 +348,6 @@ fn prove_planned(
         Some((c, d)) => (Some(c), Some(d)),
         None => (None, None),
     };
-    let weights_data = match (settle.weights.is_empty(), &vk.weights) {
-        (true, _) => None,
-        (false, None) => {
-            return Err(ProofError::Witness {
-                node: "weights".into(),
-                reason: "claims on weights, but the key has no weights commitment".into(),
-            });
-        }
-        (false, Some(commitment)) => Some((
-            commitment,
-            match weights {
-                Some(w) => (w.into_data(), true),
-                None => {
-                    observer.stage("commit weights");
-                    let _s = info_span!("commit weights").entered();
-                    let w = WeightsData::commit(pk)?.ok_or_else(|| ProofError::Witness {
-                        node: "weights".into(),
-                        reason: "claims on weights, but the model has none".into(),
-                    })?;
-                    (w.into_data(), false)
-                }
-            },
-        )),
-    };
     observer.stage("openings");
     // Every claim is fixed: the two openings are independent sub-proofs, each on its own fork
     // of the transcript. They run one after the other: side by side (as in zero-knowledge
@@ -379,46 +355,21 @@ fn prove_planned(
     // models by 4–6 MB (both openings' buffers live at once), which the memory target cannot
     // spare (docs/BENCHMARKS.md).
     let (mut witness_t, mut weights_t) = open_transcripts(&t);
-    let open_witness = || match witness_data {
+    let witness_opening = match witness_data {
         Some(data) if !settle.witness.is_empty() => {
             let _s = info_span!("open witness", claims = settle.witness.len()).entered();
-            scheme
-                .open(data, &settle.witness, &mut witness_t)
-                .map(Some)
-                .map_err(|source| ProofError::Pcs {
-                    what: "witness",
-                    source,
-                })
+            Some(
+                scheme
+                    .open(data, &settle.witness, &mut witness_t)
+                    .map_err(|source| ProofError::Pcs {
+                        what: "witness",
+                        source,
+                    })?,
+            )
         }
-        _ => Ok(None),
+        _ => None,
     };
-    let open_weights = || -> Result<Option<lucid_pcs::OpeningProof>, ProofError> {
-        let Some((commitment, (data, stored))) = weights_data else {
-            return Ok(None);
-        };
-        let _s = info_span!("open weights", claims = settle.weights.len()).entered();
-        let wscheme = vk.weights_scheme();
-        let mut check = stored.then(|| weights_t.clone());
-        let opening = wscheme
-            .open(data, &settle.weights, &mut weights_t)
-            .map_err(|source| ProofError::Pcs {
-                what: "weights",
-                source,
-            })?;
-        if let Some(check) = check.as_mut() {
-            wscheme
-                .verify(commitment, &settle.weights, &opening, check)
-                .map_err(|e| ProofError::Format {
-                    what: "stored weights codeword",
-                    reason: format!(
-                        "the weights opening made from it does not verify ({e}): the file is damaged; recompile the model"
-                    ),
-                })?;
-        }
-        Ok(Some(opening))
-    };
-    let (witness_opening, weights_opening) = (open_witness(), open_weights());
-    let (witness_opening, weights_opening) = (witness_opening?, weights_opening?);
+    let weights_opening = WeightsData::open(weights, pk, &settle.weights, true, &mut weights_t)?;
 
     Ok(Proof {
         public_inputs,

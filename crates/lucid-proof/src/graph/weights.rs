@@ -27,7 +27,8 @@
 
 use std::io::{self, Read};
 
-use lucid_pcs::ProverData;
+use lucid_core::transcript::Transcript;
+use lucid_pcs::{EvalClaim, OpeningProof, ProverData};
 
 use crate::error::ProofError;
 use crate::graph::plan::Plan;
@@ -81,9 +82,56 @@ impl WeightsData {
         Self { data }
     }
 
-    /// The prover data, for one opening.
-    pub(crate) fn into_data(self) -> ProverData {
-        self.data
+    /// The plain opening of `claims` (every weight claim of a proof; `None` when there is
+    /// none) on `pk`'s weights commitment, from `weights` (the stored prover data) when given,
+    /// else from the weights committed afresh. An opening made from given data is verified
+    /// against the key's commitment when `check_stored`, so that damaged data gives an error,
+    /// never a proof the verifier rejects (tests of a cheating prover turn the check off).
+    pub(crate) fn open(
+        weights: Option<Self>,
+        pk: &ProverKey,
+        claims: &[EvalClaim],
+        check_stored: bool,
+        transcript: &mut Transcript,
+    ) -> Result<Option<OpeningProof>, ProofError> {
+        if claims.is_empty() {
+            return Ok(None);
+        }
+        let commitment = pk.vk.weights.as_ref().ok_or_else(|| ProofError::Witness {
+            node: "weights".into(),
+            reason: "claims on weights, but the key has no weights commitment".into(),
+        })?;
+        let (data, stored) = match weights {
+            Some(w) => (w, true),
+            None => {
+                let _s = tracing::info_span!("commit weights").entered();
+                let w = Self::commit(pk)?.ok_or_else(|| ProofError::Witness {
+                    node: "weights".into(),
+                    reason: "claims on weights, but the model has none".into(),
+                })?;
+                (w, false)
+            }
+        };
+        let _s = tracing::info_span!("open weights", claims = claims.len()).entered();
+        let scheme = pk.vk.weights_scheme();
+        let mut check = (stored && check_stored).then(|| transcript.clone());
+        let opening = scheme
+            .open(data.data, claims, transcript)
+            .map_err(|source| ProofError::Pcs {
+                what: "weights",
+                source,
+            })?;
+        if let Some(check) = check.as_mut() {
+            scheme
+                .verify(commitment, claims, &opening, check)
+                .map_err(|e| ProofError::Format {
+                    what: "stored weights codeword",
+                    reason: format!(
+                        "the weights opening made from it does not verify ({e}): the data is damaged or belongs to other weights; recompile the model"
+                    ),
+                })?;
+        }
+        Ok(Some(opening))
     }
 
     /// The file bytes (see the module documentation) for the model `vk` identifies.

@@ -6,12 +6,10 @@ use lucid_core::sumcheck::zk::ZkMask;
 use lucid_core::sumcheck::zk_relation::{
     BlindedClaim, ZkRelation, prove_blinded_batch, prove_relation,
 };
-use lucid_core::transcript::Transcript;
 use lucid_lookup::zk::prove_phase2;
 use lucid_model::int_eval::{self, Witness};
 use lucid_model::quant::{QGraph, QOp};
 use lucid_model::tensor::{Tensor, Value};
-use lucid_pcs::OpeningProof;
 use p3_field::PrimeCharacteristicRing;
 use p3_maybe_rayon::prelude::join;
 use rand::CryptoRng;
@@ -506,7 +504,8 @@ fn prove_core<R: CryptoRng + ?Sized>(
             })
             .transpose()
     };
-    let open_weights = || open_weights(pk, &settle, weights, check_stored, &mut weights_t);
+    let open_weights =
+        || WeightsData::open(weights, pk, &settle.weights, check_stored, &mut weights_t);
     let (opening, (helper_opening, weights_opening)) =
         join(open_witness, || join(open_helpers, open_weights));
     let (opening, helper_opening, weights_opening) = (opening?, helper_opening?, weights_opening?);
@@ -526,54 +525,6 @@ fn prove_core<R: CryptoRng + ?Sized>(
         helper_opening,
         weights_opening,
     })
-}
-
-/// The plain opening of every weight claim on the key's weights commitment (`None` without
-/// weight claims). The weights' prover data is `weights`, or the weights of `pk` committed
-/// afresh (checked against the key's commitment). An opening made from given data is verified
-/// against the key when `check_stored` (as [`crate::prove_with_weights`] does).
-fn open_weights(
-    pk: &ProverKey,
-    settle: &Settle,
-    weights: Option<WeightsData>,
-    check_stored: bool,
-    t: &mut Transcript,
-) -> Result<Option<OpeningProof>, ProofError> {
-    if settle.weights.is_empty() {
-        return Ok(None);
-    }
-    let commitment = pk.vk.weights.as_ref().ok_or_else(|| ProofError::Witness {
-        node: "weights".into(),
-        reason: "claims on weights, but the key has no weights commitment".into(),
-    })?;
-    let (data, stored) = match weights {
-        Some(w) => (w, true),
-        None => {
-            let _s = tracing::info_span!("zk commit weights").entered();
-            let w = WeightsData::commit(pk)?.ok_or_else(|| ProofError::Witness {
-                node: "weights".into(),
-                reason: "claims on weights, but the model has none".into(),
-            })?;
-            (w, false)
-        }
-    };
-    let _s = tracing::info_span!("zk open weights", claims = settle.weights.len()).entered();
-    let scheme = pk.vk.weights_scheme();
-    let mut check = (stored && check_stored).then(|| t.clone());
-    let opening = scheme
-        .open(data.into_data(), &settle.weights, t)
-        .map_err(pcs("weights"))?;
-    if let Some(check) = check.as_mut() {
-        scheme
-            .verify(commitment, &settle.weights, &opening, check)
-            .map_err(|e| ProofError::Format {
-                what: "stored weights codeword",
-                reason: format!(
-                    "the weights opening made from it does not verify ({e}): the data is damaged or belongs to other weights"
-                ),
-            })?;
-    }
-    Ok(Some(opening))
 }
 
 /// Refuses to hand out a proof whose revealed blinded values could be dependent: every mask of
