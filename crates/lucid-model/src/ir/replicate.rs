@@ -46,9 +46,11 @@
 //!   Transpose needs `perm[0] = 0`; NearestUpsample `factors[0] = 1`; OneHot `axis ≠ 0`;
 //!   Pad `pads[0] = (0, 0)`; Slice and Concat along axis 0 are refused (Concat along another
 //!   axis keeps rows, its constant operands are tiled);
-//! - Reshape keeps row-major order, so block `i` (a contiguous range of the buffer) maps to
-//!   block `i`; the target's dim 0 is scaled by `B`. Conservatively the reshape must keep the
-//!   leading dim (`d0` equal before and after), so axis 0 keeps meaning "examples";
+//! - Reshape keeps row-major order, so block `i` (the contiguous range `[i·n, (i + 1)·n)` of
+//!   the buffer, `n` elements per copy) maps to block `i` whatever the shapes: the target's
+//!   dim 0 is scaled by `B`, and the rules above and below only ever rely on blocks being
+//!   contiguous runs of axis 0 (a reshape `[1, 3] → [3]` makes a tensor whose per-copy axis 0
+//!   has 3 entries, and a later reduction along it is refused like any other);
 //!   Broadcast must keep the rank and the leading dim, its target's dim 0 is scaled;
 //! - Gather: batched data needs `axis ≠ 0` (indices constant, output axis 0 is data axis 0);
 //!   batched indices need constant data and `axis = 0` (output axis 0 is the indices' axis
@@ -683,11 +685,9 @@ impl Replicator<'_> {
                     };
                     return Ok((Op::Reshape { shape: target }, inputs));
                 }
-                if from.first() != shape.first() {
-                    return Err(format!(
-                        "reshapes {from:?} to {shape:?}, changing the leading dim (refused: axis 0 must keep holding the examples)"
-                    ));
-                }
+                // Any other reshape (both sides of rank ≥ 1): block `i` is the contiguous
+                // range `[i·n, (i + 1)·n)` of the row-major buffer (`n` elements per copy) on
+                // both sides, i.e. rows `i·t0 .. (i + 1)·t0` of the scaled target.
                 return Ok((
                     Op::Reshape {
                         shape: scaled(shape, copies).map_err(|e| e.to_string())?,

@@ -582,17 +582,78 @@ fn refuses_batched_rank_2_right_matmul_operand() {
 }
 
 #[test]
-fn refuses_rank_0_input_and_batch_flattening_reshape() {
+fn refuses_rank_0_input() {
     let mut g = Graph::new();
     let x = g.add_input("scalar_in", vec![], DType::F32);
     let y = g.push("neg", Op::Unary(UnaryFn::Neg), vec![x]).unwrap();
     g.add_output(y, "y").unwrap();
     refused(&g, "scalar_in");
+}
 
-    refused(
-        &unary_graph(vec![1, 3], "squeeze", Op::Reshape { shape: vec![3] }),
-        "squeeze",
+/// scikit-learn's MLP as tract imports it: `[1, 3]` squeezed to `[3]` (per-copy axis 0 now
+/// holds features), a bias of the full shape (tiled), a broadcast scalar, unsqueezed back,
+/// and a product reshaped `[1, 5] → [5, 1]` with a full-shape bias: every copy computes the
+/// model's function, and a reduction along the squeezed axis 0 is still refused.
+#[test]
+fn reshapes_changing_the_leading_dim_keep_blocks() {
+    let mut rng = Rng(11);
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 3], DType::F32);
+    let w1 = g.add_const("w1", f32_const(vec![3, 3], &mut rng));
+    let m1 = g.push("mm1", mm(), vec![x, w1]).unwrap();
+    let sq = g
+        .push("squeeze", Op::Reshape { shape: vec![3] }, vec![m1])
+        .unwrap();
+    let b1 = g.add_const("b1", f32_const(vec![3], &mut rng));
+    let a1 = g
+        .push("add1", Op::Binary(BinaryOp::Add), vec![sq, b1])
+        .unwrap();
+    let zero = g.add_const("zero", f32_const(vec![1], &mut rng));
+    let r = g
+        .push("relu", Op::Binary(BinaryOp::Max), vec![a1, zero])
+        .unwrap();
+    let un = g
+        .push("unsqueeze", Op::Reshape { shape: vec![1, 3] }, vec![r])
+        .unwrap();
+    let w2 = g.add_const("w2", f32_const(vec![3, 5], &mut rng));
+    let m2 = g.push("mm2", mm(), vec![un, w2]).unwrap();
+    let col = g
+        .push("column", Op::Reshape { shape: vec![5, 1] }, vec![m2])
+        .unwrap();
+    let b2 = g.add_const("b2", f32_const(vec![5, 1], &mut rng));
+    let out = g
+        .push("add2", Op::Binary(BinaryOp::Add), vec![col, b2])
+        .unwrap();
+    g.add_output(out, "y").unwrap();
+    let rep = check(&g, 1);
+    let sq_new = rep.nodes.iter().find(|n| n.name == "squeeze").unwrap();
+    assert_eq!(
+        sq_new.op,
+        Op::Reshape {
+            shape: vec![3 * COPIES]
+        }
     );
+
+    // After the squeeze, axis 0 of a copy holds its 3 features: summing them mixes blocks
+    // once stacked, and is refused.
+    let mut g = Graph::new();
+    let x = g.add_input("x", vec![1, 3], DType::F32);
+    let sq = g
+        .push("squeeze", Op::Reshape { shape: vec![3] }, vec![x])
+        .unwrap();
+    let s = g
+        .push(
+            "sum",
+            Op::Reduce {
+                kind: ReduceKind::Sum,
+                axes: vec![0],
+                keepdims: true,
+            },
+            vec![sq],
+        )
+        .unwrap();
+    g.add_output(s, "y").unwrap();
+    refused(&g, "sum");
 }
 
 #[test]
