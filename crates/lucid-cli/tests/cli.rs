@@ -232,6 +232,37 @@ fn bad_input_files_give_clear_errors() {
     }
     let o = prove(&dir, &tmp.path().join("absent.json"), &proof, &[]);
     assert!(text(&o).contains("absent.json"), "{}", text(&o));
+
+    // Files of another format version are refused by version, with what to do about it.
+    let input = demo_model().join("input.json");
+    assert!(prove(&dir, &input, &proof, &[]).status.success());
+    let with_version = |path: &Path, version: u16| {
+        let mut bytes = std::fs::read(path).expect("read");
+        bytes[8..10].copy_from_slice(&version.to_le_bytes());
+        let out = tmp.path().join(format!(
+            "v{version}-{}",
+            path.file_name().and_then(|n| n.to_str()).expect("name")
+        ));
+        std::fs::write(&out, bytes).expect("write");
+        out
+    };
+    let old_vk = with_version(&dir.join("model.vk"), 7);
+    let o = lucid(&["verify", s(&old_vk), s(&proof)]);
+    assert!(!o.status.success());
+    let out = text(&o);
+    assert!(
+        out.contains("format version 7") && out.contains("lucid compile"),
+        "{out}"
+    );
+    let old_proof = with_version(&proof, 7);
+    let o = verify(&dir, &old_proof);
+    assert!(!o.status.success());
+    let out = text(&o);
+    assert!(
+        out.contains("format version 7") && out.contains("prove again"),
+        "{out}"
+    );
+    assert!(!out.contains("panicked"), "{out}");
 }
 
 #[test]

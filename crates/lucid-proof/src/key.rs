@@ -524,8 +524,13 @@ pub fn decode<T: DeserializeOwned>(magic: &[u8; 8], bytes: &[u8]) -> Result<T, P
     }
     let version = u16::from_le_bytes([bytes[8], bytes[9]]);
     if version != FORMAT_VERSION {
+        let remedy = if magic == VK_MAGIC || magic == PK_MAGIC {
+            "compile the model again with this build (`lucid compile`)"
+        } else {
+            "prove again with this build and a key it compiled"
+        };
         return Err(err(format!(
-            "format version {version}, this build reads version {FORMAT_VERSION}"
+            "format version {version}, this build reads version {FORMAT_VERSION}: {remedy}"
         )));
     }
     let (value, rest) =

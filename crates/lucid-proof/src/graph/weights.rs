@@ -180,7 +180,7 @@ impl WeightsData {
         let version = u16::from_le_bytes([header[8], header[9]]);
         if version != FORMAT_VERSION {
             return Err(format_error(format!(
-                "format version {version}, this build reads version {FORMAT_VERSION}"
+                "format version {version}, this build reads version {FORMAT_VERSION}: compile the model again with this build (`lucid compile`)"
             )));
         }
         let word = |i: usize| {
