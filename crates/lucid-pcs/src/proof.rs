@@ -37,6 +37,18 @@ pub struct Commitment {
 }
 
 impl Commitment {
+    /// A plain (non-hiding) commitment of one root: made by `commit`, or by `commit_stacked`
+    /// when `stacked`.
+    pub(crate) fn plain(root: Root, table_lens: Vec<u64>, stacked: bool) -> Self {
+        Self {
+            root,
+            extra_roots: Vec::new(),
+            table_lens,
+            hiding: false,
+            stacked,
+        }
+    }
+
     /// Original lengths of the committed tables, in commit order.
     pub fn table_lens(&self) -> &[u64] {
         &self.table_lens

@@ -150,13 +150,7 @@ impl CommitmentScheme {
         // WHIR's commit binds the root into the challenger it is given; ours binds it through
         // `Commitment::observe`, so a scratch challenger receives WHIR's binding.
         let (root, data) = whir.commit(witness, &mut new_challenger())?;
-        let commitment = Commitment {
-            root,
-            extra_roots: Vec::new(),
-            table_lens,
-            hiding: false,
-            stacked: false,
-        };
+        let commitment = Commitment::plain(root, table_lens, false);
         Ok((
             commitment.clone(),
             ProverData {
@@ -183,13 +177,7 @@ impl CommitmentScheme {
         drop(tables);
         let (whir, witness) = self.stacked(vec![values])?;
         let (root, data) = whir.commit(witness, &mut new_challenger())?;
-        let commitment = Commitment {
-            root,
-            extra_roots: Vec::new(),
-            table_lens,
-            hiding: false,
-            stacked: true,
-        };
+        let commitment = Commitment::plain(root, table_lens, true);
         Ok((
             commitment.clone(),
             ProverData {
@@ -206,13 +194,11 @@ impl CommitmentScheme {
 
     /// The one-table commitment WHIR sees behind a stacked commitment.
     fn inner(commitment: &Commitment, stack: &Stack) -> Commitment {
-        Commitment {
-            root: commitment.root.clone(),
-            extra_roots: Vec::new(),
-            table_lens: vec![1u64 << stack.num_variables],
-            hiding: false,
-            stacked: false,
-        }
+        Commitment::plain(
+            commitment.root.clone(),
+            vec![1u64 << stack.num_variables],
+            false,
+        )
     }
 
     /// A stacked commitment's claims as the claims WHIR proves on its one table: the batched
