@@ -159,12 +159,6 @@ impl ProofParams {
         }
     }
 
-    /// The commitment scheme these parameters describe, with WHIR's default round rates (the
-    /// zero-knowledge mode's hiding commitments use it).
-    pub fn scheme(&self) -> CommitmentScheme {
-        CommitmentScheme::new(self.pcs())
-    }
-
     /// The scheme of the zero-knowledge mode's hiding commitments: these parameters with
     /// `log2(1/rate)` raised by [`ZK_EXTRA_RATE`], growing by [`ZK_ROUND_RATE_STEP`] per round.
     pub fn zk_scheme(&self) -> CommitmentScheme {
